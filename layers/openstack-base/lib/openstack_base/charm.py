@@ -1,0 +1,532 @@
+"""The OpenStack charm class: declarative attributes, one job per method.
+
+A concrete charm sets class attributes (``name``, ``release``,
+``packages``, ``api_ports``, ``required_relations``, ``sync_cmds``, ...)
+and implements ``daemons()``; the methods here turn those into an
+installed, configured, migrated and running unit. Handlers call one
+method each; ``configure()`` is the step that converges the unit towards
+what its config and relations ask for.
+"""
+
+import contextlib
+import grp
+import hashlib
+import os
+import subprocess
+
+import jinja2
+from charmhelpers.core import hookenv
+from charmhelpers import fetch
+from charms.reactive import flags
+
+from openstack_base import daemons, ip, releases, validation
+from openstack_base.adapters import Adapters
+from openstack_base.registry import CharmRegistry, installed_version
+
+
+PAUSED = 'charm.paused'
+INSTALLED = 'charm.installed'
+RENDERED = 'config.rendered'
+UPDATE_STATUS = 'is-update-status-hook'
+
+LAYER_TEMPLATES = 'templates'
+
+
+def _charm_dir():
+    return hookenv.charm_dir() or os.getcwd()
+
+
+class OpenStackCharm(metaclass=CharmRegistry):
+    abstract = True
+
+    # --- what a concrete charm declares -----------------------------------
+    name = None
+    release = None                  # first release the class handles
+    packages = []
+    optional_packages = []          # installed where the archive has them
+    release_pkg = None              # its version tells the release
+    package_codenames = {}          # upstream major version -> release
+    user = group = None
+    # Each entry is a relation name, or a tuple of names of which exactly
+    # one must be present (e.g. two kinds of database).
+    required_relations = []
+    # The flag that means a relation is usable, where not '<rel>.available'.
+    ready_flags = {}
+    api_ports = {}                  # service -> public port
+    service_type = None             # keystone service name
+    endpoint_path = ''              # appended to the keystone URLs
+    sync_cmds = []                  # database migration, run in order
+    config_files = {}               # path -> template name
+    # option -> check(value) -> reason; merged over the class hierarchy.
+    config_checks = {
+        'worker-multiplier': validation.number(minimum=0),
+        'vip': validation.ip_addresses,
+        'haproxy-server-timeout': validation.number(1, integer=True),
+        'haproxy-client-timeout': validation.number(1, integer=True),
+        'haproxy-queue-timeout': validation.number(1, integer=True),
+        'haproxy-connect-timeout': validation.number(1, integer=True),
+    }
+    extra_services = ['haproxy']    # packaged services the charm runs
+    haproxy_conf = '/etc/haproxy/haproxy.cfg'
+
+    def __init__(self, release=None, config=None):
+        if release:
+            self.release = release
+        self.config = dict(hookenv.config() if config is None else config)
+        self._restart_pending = set()
+
+    # --- facts about this unit --------------------------------------------
+    @property
+    def local_unit(self):
+        return hookenv.local_unit()
+
+    @property
+    def local_address(self):
+        return ip.binding_address('cluster')
+
+    @property
+    def series(self):
+        from charmhelpers.core.host import lsb_release
+        return lsb_release()['DISTRIB_CODENAME']
+
+    @property
+    def application_version(self):
+        version = installed_version(self.release_pkg) or ''
+        return version.split(':', 1)[-1].split('-', 1)[0]
+
+    # --- configuration ----------------------------------------------------
+    def all_config_checks(self):
+        checks = {}
+        for klass in reversed(type(self).__mro__):
+            checks.update(vars(klass).get('config_checks', {}))
+        checks['openstack-origin'] = self._check_origin
+        return checks
+
+    def _check_origin(self, value):
+        try:
+            releases.release_from_origin(value, self.series)
+        except releases.InvalidOrigin as error:
+            return str(error)
+
+    def config_problems(self):
+        """[(option, reason)] for every option whose value is unusable."""
+        problems = []
+        for option, check in sorted(self.all_config_checks().items()):
+            if option not in self.config:
+                continue
+            reason = check(self.config[option])
+            if reason:
+                problems.append((option, reason))
+        return problems
+
+    # --- install ----------------------------------------------------------
+    def all_packages(self):
+        return (list(self.packages) + list(self.extra_services) +
+                [p for p in self.optional_packages if self._in_archive(p)])
+
+    @staticmethod
+    def _in_archive(package):
+        result = subprocess.run(['apt-cache', 'show', '--no-all-versions',
+                                 package], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        return result.returncode == 0
+
+    def configure_source(self):
+        """Point apt at openstack-origin; True when it names a source."""
+        origin = self.config.get('openstack-origin', 'distro')
+        releases.release_from_origin(origin, self.series)
+        if origin.startswith('cloud:'):
+            pocket = origin.split(':', 1)[1].split('/')[0]
+            series, release = pocket.split('-')
+            line = 'deb {} {}-updates/{} main\n'.format(
+                fetch.ubuntu.CLOUD_ARCHIVE_URL, series, release)
+            fetch.apt_install(['ubuntu-cloud-keyring'], fatal=True)
+            with open('/etc/apt/sources.list.d/cloud-archive.list',
+                      'w') as f:
+                f.write(line)
+        elif origin != 'distro':
+            source, _, key = origin.partition('|')
+            fetch.add_source(source, key or None)
+        if origin != 'distro':
+            fetch.apt_update(fatal=True)
+
+    def install(self):
+        """Install the payload, leaving every daemon stopped."""
+        if any(o == 'openstack-origin' for o, _ in self.config_problems()):
+            return False
+        hookenv.status_set('maintenance', 'Installing packages')
+        self.configure_source()
+        fetch.apt_install(fetch.filter_installed_packages(
+            self.all_packages()), fatal=True)
+        self.write_daemons()
+        for name in self.payload_services():
+            daemons.stop(name)
+            daemons.set_enabled(name, False)
+        flags.set_flag(INSTALLED)
+        return True
+
+    # --- relations --------------------------------------------------------
+    def _ready_flag(self, relation):
+        return self.ready_flags.get(relation, '{}.available'.format(relation))
+
+    def relation_state(self):
+        """(missing, incomplete, conflicting) relation descriptions."""
+        missing, incomplete, conflicting = [], [], []
+        for entry in self.required_relations:
+            names = entry if isinstance(entry, tuple) else (entry,)
+            present = [n for n in names
+                       if flags.is_flag_set('{}.connected'.format(n))]
+            label = ' or '.join("'{}'".format(n) for n in names)
+            if not present:
+                missing.append(label)
+            elif len(present) > 1:
+                conflicting.append(' and '.join(
+                    "'{}'".format(n) for n in present))
+            elif not flags.is_flag_set(self._ready_flag(present[0])):
+                incomplete.append("'{}'".format(present[0]))
+        return missing, incomplete, conflicting
+
+    def relations_complete(self):
+        return not any(self.relation_state())
+
+    # --- endpoints and URLs -----------------------------------------------
+    @property
+    def ssl_enabled(self):
+        return False
+
+    def backend_port(self, public_port):
+        """Where the service listens behind haproxy (and TLS)."""
+        return public_port - (20 if self.ssl_enabled else 10)
+
+    def endpoint_url(self, endpoint_type, clustered=False):
+        port = next(iter(self.api_ports.values()))
+        host = ip.resolve_address(endpoint_type, self.config, clustered)
+        scheme = 'https' if self.ssl_enabled else 'http'
+        return '{}://{}:{}{}'.format(scheme, ip.format_host(host), port,
+                                     self.endpoint_path)
+
+    def register_endpoints(self, keystone, clustered=False):
+        keystone.register_endpoints(
+            self.service_type, self.config.get('region', 'RegionOne'),
+            self.endpoint_url('public', clustered),
+            self.endpoint_url('internal', clustered),
+            self.endpoint_url('admin', clustered))
+
+    def update_peers(self, cluster):
+        for endpoint_type in ip.ENDPOINT_TYPES:
+            cluster.set_address(endpoint_type,
+                                ip.binding_address(endpoint_type))
+
+    def configure_ha(self, hacluster):
+        for vip in (self.config.get('vip') or '').split():
+            hacluster.add_vip(self.name, vip,
+                              self.config.get('vip_iface') or None,
+                              self.config.get('vip_cidr') or None)
+        hacluster.add_init_service(self.name, 'haproxy')
+        hacluster.bind_resources()
+
+    # --- templates --------------------------------------------------------
+    def template_properties(self):
+        """Values templates read as options.<name>, beyond config."""
+        ports = {svc.replace('-', '_'): {
+            'public_port': port, 'port': self.backend_port(port),
+            'ip': self.local_address}
+            for svc, port in self.api_ports.items()}
+        return {
+            'service_listen_info': ports,
+            'service_name': self.name,
+            'local_address': self.local_address,
+            'release': self.release,
+            'haproxy_stat_password': self.haproxy_stat_password(),
+        }
+
+    def haproxy_stat_password(self):
+        # Derived, stable and never stored in plain sight.
+        seed = '{}:{}'.format(hookenv.local_unit(), _charm_dir())
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+    def template_loader(self):
+        """templates/<release>/ for this and older releases, newest first,
+        then templates/."""
+        base = os.path.join(_charm_dir(), LAYER_TEMPLATES)
+        dirs = [os.path.join(base, r) for r in
+                reversed(releases.RELEASES[:releases.release_index(
+                    self.release) + 1])
+                if os.path.isdir(os.path.join(base, r))]
+        return jinja2.FileSystemLoader(dirs + [base])
+
+    def render(self, template, context):
+        env = jinja2.Environment(loader=self.template_loader(),
+                                 keep_trailing_newline=True)
+        return env.get_template(template).render(context)
+
+    def all_config_files(self):
+        files = dict(self.config_files)
+        files[self.haproxy_conf] = 'haproxy.cfg'
+        return files
+
+    def render_configs(self, adapters):
+        """Write every config file; return the paths whose content
+        changed."""
+        changed = set()
+        context = {name: getattr(adapters, name) for name in vars(adapters)}
+        for path, template in sorted(self.all_config_files().items()):
+            content = self.render(template, context)
+            if write_if_changed(path, content, group=self.group_for(path)):
+                changed.add(path)
+        return changed
+
+    def group_for(self, path):
+        return 'haproxy' if path == self.haproxy_conf else self.group
+
+    # --- daemons ----------------------------------------------------------
+    def daemons(self):
+        """[Daemon] this unit runs now; charms override."""
+        return []
+
+    def payload_services(self):
+        return [d.name for d in self.daemons()]
+
+    def services(self):
+        return self.payload_services() + list(self.extra_services)
+
+    def restart_map(self):
+        """{config path: [services to restart when it changes]}"""
+        restarts = {path: self.payload_services()
+                    for path in self.config_files}
+        restarts[self.haproxy_conf] = ['haproxy']
+        return restarts
+
+    def known_daemon_names(self):
+        """Every daemon name this charm may ever write (to find stale
+        ones)."""
+        return self.payload_services()
+
+    def write_daemons(self):
+        """Write the daemons' definitions; return the changed names and
+        remove the ones no longer wanted."""
+        marker = daemons.MARKER.format(self.name)
+        changed = set()
+        for daemon in self.daemons():
+            content = self.render(daemons.template_name(),
+                                  {'daemon': daemon, 'marker': marker})
+            if write_if_changed(daemons.unit_path(daemon.name), content,
+                                mode=daemons.unit_mode(), group='root'):
+                changed.add(daemon.name)
+        wanted = set(self.payload_services())
+        for name in daemons.managed_names(self.name,
+                                          self.known_daemon_names()):
+            if name not in wanted:
+                daemons.remove(name)
+        if changed:
+            daemons.reload_definitions()
+        return changed
+
+    def request_restart(self, services):
+        self._restart_pending.update(services)
+
+    def should_run(self):
+        return (flags.is_flag_set(RENDERED) and self.database_migrated()
+                and not flags.is_flag_set(PAUSED))
+
+    def reconcile_services(self):
+        """Bring every service to the state this unit should be in:
+        running (restarting the ones whose files changed) or stopped."""
+        run = self.should_run()
+        for name in self.services():
+            if not run:
+                if daemons.running(name):
+                    daemons.stop(name)
+                continue
+            daemons.set_enabled(name, True)
+            if name in self._restart_pending and daemons.running(name):
+                daemons.restart(name)
+            elif not daemons.running(name):
+                daemons.start(name)
+        self._restart_pending.clear()
+
+    def stop_services(self):
+        for name in self.services():
+            daemons.stop(name)
+            daemons.set_enabled(name, False)
+
+    # --- database ---------------------------------------------------------
+    def database_migrated(self):
+        if not self.sync_cmds:
+            return True
+        return hookenv.leader_get('db-migrated-release') == self.release
+
+    def migrate_database(self):
+        """On the leader, once per release, before any service starts."""
+        if self.database_migrated() or not hookenv.is_leader():
+            return False
+        hookenv.status_set('maintenance', 'Migrating the database')
+        for name in self.payload_services():
+            daemons.stop(name)
+        for cmd in self.sync_cmds:
+            subprocess.check_call(cmd, stdout=subprocess.DEVNULL)
+        hookenv.leader_set({'db-migrated-release': self.release})
+        return True
+
+    # --- the converging step ----------------------------------------------
+    def configure(self, endpoints):
+        """Render, migrate and run what config and relations ask for.
+
+        Bad config keeps the last good files and running services (status
+        says why); incomplete relations stop the services, since the
+        config they would run on is no longer whole.
+        """
+        if self.config_problems():
+            return
+        if not self.relations_complete():
+            flags.clear_flag(RENDERED)
+            self.reconcile_services()
+            return
+        adapters = Adapters(self, endpoints)
+        changed_daemons = self.write_daemons()
+        changed_files = self.render_configs(adapters)
+        restart_map = self.restart_map()
+        self.request_restart(changed_daemons)
+        for path in changed_files:
+            self.request_restart(restart_map.get(path, []))
+        flags.set_flag(RENDERED)
+        if self.migrate_database():
+            self.request_restart(self.payload_services())
+        self.reconcile_services()
+
+    # --- pause / resume ---------------------------------------------------
+    def pause(self):
+        flags.set_flag(PAUSED)
+        self.stop_services()
+
+    def resume(self):
+        flags.clear_flag(PAUSED)
+        self.reconcile_services()
+
+    def restart_services(self):
+        self.request_restart(self.services())
+        self.reconcile_services()
+
+    # --- status -----------------------------------------------------------
+    def custom_status(self):
+        """(state, message) for a charm-specific condition, or None."""
+        return None
+
+    def workload_status(self):
+        """(state, message) that juju status should show for this unit."""
+        if flags.is_flag_set(PAUSED):
+            return ('maintenance',
+                    "Paused. Use 'resume' action to resume normal service.")
+        problems = self.config_problems()
+        if problems:
+            return ('blocked', 'Invalid config: ' + '; '.join(
+                '{}: {}'.format(o, r) for o, r in problems))
+        custom = self.custom_status()
+        if custom:
+            return custom
+        missing, incomplete, conflicting = self.relation_state()
+        if conflicting:
+            return ('blocked', 'Conflicting relations: {} (relate only '
+                    'one)'.format('; '.join(conflicting)))
+        if missing:
+            return ('blocked',
+                    'Missing relations: {}'.format(', '.join(missing)))
+        if incomplete:
+            return ('waiting',
+                    'Incomplete relations: {}'.format(', '.join(incomplete)))
+        if not flags.is_flag_set(INSTALLED):
+            return ('maintenance', 'Installing')
+        if not self.database_migrated():
+            return ('waiting', 'Database not yet migrated (waiting for the '
+                    'leader)')
+        if not flags.is_flag_set(RENDERED):
+            return ('waiting', 'Configuration not yet rendered')
+        stopped = [s for s in self.services() if not daemons.running(s)]
+        if stopped:
+            return ('blocked', 'Services not running that should be: '
+                    '{}'.format(', '.join(stopped)))
+        return ('active', 'Unit is ready')
+
+    def assess_status(self):
+        state, message = self.workload_status()
+        hookenv.status_set(state, message)
+        version = self.application_version
+        if version:
+            hookenv.application_version_set(version)
+
+
+def write_if_changed(path, content, owner='root', group='root',
+                     mode=0o640):
+    """Atomically write content; True when the file changed.
+
+    Files holding secrets are 0640 root:<service group> so the service
+    can read them and nobody else can.
+    """
+    data = content.encode()
+    try:
+        with open(path, 'rb') as f:
+            if f.read() == data:
+                return False
+    except OSError:
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = '{}.charm-new'.format(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, 'wb') as f:
+        f.write(data)
+    os.chmod(tmp, mode)
+    if os.geteuid() == 0:
+        os.chown(tmp, 0, grp.getgrnam(group).gr_gid if group else 0)
+    os.replace(tmp, path)
+    return True
+
+
+_current = {}
+
+
+@contextlib.contextmanager
+def provide_charm_instance(base):
+    """The charm instance for this hook, for the deployed release.
+
+    One instance per hook process, so that restarts requested by several
+    handlers happen once.
+    """
+    if base not in _current:
+        release = select_release(base)
+        _current[base] = base.for_release(release)(release)
+    yield _current[base]
+
+
+def forget_charm_instance():
+    """For tests, and after an upgrade changes the release."""
+    _current.clear()
+
+
+def select_release(base):
+    """The deployed release: from the installed package when there is
+    one, else from openstack-origin, else the newest class."""
+    version = installed_version(base.release_pkg)
+    if version:
+        release = releases.release_from_version(version,
+                                                base.package_codenames)
+        if release:
+            return release
+    try:
+        from charmhelpers.core.host import lsb_release
+        series = lsb_release()['DISTRIB_CODENAME']
+        return releases.release_from_origin(
+            hookenv.config().get('openstack-origin', 'distro'), series)
+    except (releases.InvalidOrigin, KeyError, OSError):
+        return None
+
+
+def charm_class():
+    """The charm's base class, named in layer.yaml:
+    ``options: openstack-base: charm-class: package.module.Class``."""
+    import importlib
+    import yaml
+    with open(os.path.join(_charm_dir(), 'layer.yaml')) as f:
+        options = yaml.safe_load(f).get('options', {})
+    dotted = options['openstack-base']['charm-class']
+    module, _, name = dotted.rpartition('.')
+    return getattr(importlib.import_module(module), name)

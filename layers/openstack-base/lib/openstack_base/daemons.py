@@ -1,0 +1,103 @@
+"""Daemons the charm owns: their definitions, files and state.
+
+The charm decides how each payload process runs (command line, user,
+how many of them) instead of trusting the package's unit files, whose
+choices differ between distributions (Debian runs mistral-api under
+uwsgi on the public port, for one). A daemon becomes a systemd unit in
+/etc/systemd/system where systemd is init, or an LSB init script in
+/etc/init.d elsewhere; both are written from templates of this layer.
+"""
+
+import collections
+import os
+import subprocess
+
+from charmhelpers.core import host
+
+Daemon = collections.namedtuple(
+    'Daemon', 'name description command user group')
+
+SYSTEMD_DIR = '/etc/systemd/system'
+INITD_DIR = '/etc/init.d'
+# Marks files this charm wrote, so stale ones can be found and removed.
+MARKER = 'Managed by the {} charm'
+
+
+def uses_systemd():
+    return os.path.isdir('/run/systemd/system')
+
+
+def unit_path(name):
+    if uses_systemd():
+        return os.path.join(SYSTEMD_DIR, '{}.service'.format(name))
+    return os.path.join(INITD_DIR, name)
+
+
+def template_name():
+    return 'daemon.service' if uses_systemd() else 'daemon.init'
+
+
+def unit_mode():
+    return 0o644 if uses_systemd() else 0o755
+
+
+def managed_names(charm_name, candidates):
+    """The daemons among candidates whose unit file this charm wrote."""
+    marker = MARKER.format(charm_name)
+    found = []
+    for name in candidates:
+        try:
+            with open(unit_path(name)) as f:
+                if marker in f.read():
+                    found.append(name)
+        except OSError:
+            pass
+    return found
+
+
+def reload_definitions():
+    if uses_systemd():
+        subprocess.check_call(['systemctl', 'daemon-reload'])
+
+
+def set_enabled(name, enabled):
+    """Start the daemon at boot, or not."""
+    if uses_systemd():
+        subprocess.call(['systemctl', 'enable' if enabled else 'disable',
+                         '--quiet', name])
+    else:
+        subprocess.call(['update-rc.d', name, 'defaults'],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+        subprocess.call(['update-rc.d', name,
+                         'enable' if enabled else 'disable'],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+
+
+def running(name):
+    return host.service_running(name)
+
+
+def start(name):
+    return host.service_start(name)
+
+
+def stop(name):
+    return host.service_stop(name)
+
+
+def restart(name):
+    return host.service_restart(name)
+
+
+def remove(name):
+    """Stop a daemon and delete its definition."""
+    if os.path.exists(unit_path(name)):
+        stop(name)
+        set_enabled(name, False)
+        os.unlink(unit_path(name))
+        if not uses_systemd():
+            subprocess.call(['update-rc.d', '-f', name, 'remove'],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)

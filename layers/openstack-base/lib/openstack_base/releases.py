@@ -1,0 +1,96 @@
+"""OpenStack releases: their order, where they come from, how to spot one.
+
+charmhelpers 1.2.1 (the newest on PyPI) stops at yoga, so the base layer
+keeps its own table. Everything here is data plus a few pure functions.
+"""
+
+import re
+
+# Oldest first; the position is the release's order.
+RELEASES = (
+    'ussuri', 'victoria', 'wallaby', 'xena', 'yoga', 'zed', 'antelope',
+    'bobcat', 'caracal', 'dalmatian', 'epoxy', 'flamingo', 'gazpacho',
+)
+
+# Release of the distribution archive ('openstack-origin: distro').
+DISTRO_RELEASE = {
+    'focal': 'ussuri',
+    'jammy': 'yoga',
+    'noble': 'caracal',
+    'bookworm': 'zed',      # Debian 12: what our local deployment runs
+}
+
+# Ubuntu Cloud Archive pockets: the releases each series can move to.
+CLOUD_ARCHIVE = {
+    'focal': ('victoria', 'wallaby', 'xena', 'yoga'),
+    'jammy': ('zed', 'antelope', 'bobcat', 'caracal'),
+    'noble': ('dalmatian', 'epoxy', 'flamingo', 'gazpacho'),
+}
+
+# The signing key of the Ubuntu Cloud Archive, as apt-key wants it.
+CLOUD_ARCHIVE_KEY = '391A9AA2147192839E9DB0315EDB1B62EC4926EA'
+
+
+class InvalidOrigin(ValueError):
+    """openstack-origin names no source this charm can install from."""
+
+
+def release_index(release):
+    try:
+        return RELEASES.index(release)
+    except ValueError:
+        raise ValueError('unknown OpenStack release {!r}'.format(release))
+
+
+def compare(a, b):
+    """-1, 0 or 1 as release a is older than, the same as or newer than b."""
+    ia, ib = release_index(a), release_index(b)
+    return (ia > ib) - (ia < ib)
+
+
+def release_from_origin(origin, series):
+    """The release an openstack-origin value installs on a series.
+
+    Accepts 'distro', 'cloud:<series>-<release>[/proposed|/staging]' and
+    raw apt lines ('deb ...', 'ppa:...', optionally '|<key>'), for which
+    the release can only be learnt from the installed packages (None).
+    """
+    origin = (origin or '').strip()
+    if origin == 'distro':
+        if series not in DISTRO_RELEASE:
+            raise InvalidOrigin(
+                'series {!r} has no known OpenStack release'.format(series))
+        return DISTRO_RELEASE[series]
+    match = re.fullmatch(
+        r'cloud:([a-z]+)-([a-z]+)(?:/(?:updates|proposed|staging))?', origin)
+    if match:
+        pocket_series, release = match.groups()
+        if pocket_series != series:
+            raise InvalidOrigin(
+                '{!r} is for {}, this machine runs {}'.format(
+                    origin, pocket_series, series))
+        if release not in CLOUD_ARCHIVE.get(series, ()):
+            raise InvalidOrigin(
+                'the cloud archive has no {!r} for {}'.format(
+                    release, series))
+        return release
+    if re.match(r'(deb |ppa:)', origin.split('|')[0]):
+        return None
+    raise InvalidOrigin(
+        '{!r} is not distro, cloud:<series>-<release>, a deb line or a '
+        'ppa'.format(origin))
+
+
+def release_from_version(version, codenames):
+    """The release of an installed package version ('2:15.0.0-1' -> zed).
+
+    codenames maps the upstream major version to the release.
+    """
+    upstream = version.split(':', 1)[-1]
+    major = upstream.split('.', 1)[0]
+    return codenames.get(major)
+
+
+def newer_releases(release):
+    """The releases after this one, oldest first."""
+    return RELEASES[release_index(release) + 1:]

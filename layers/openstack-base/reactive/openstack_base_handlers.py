@@ -1,0 +1,62 @@
+"""The lifecycle every OpenStack charm shares.
+
+Install once; on every other hook converge the unit (render, migrate,
+run); on update-status only check; at the end of every hook tell Juju
+the workload status. Relation requests are the charm's own handlers.
+"""
+
+from charmhelpers.core import hookenv
+from charms.reactive import (
+    clear_flag, endpoint_from_name, hook, set_flag, when, when_not,
+)
+
+from openstack_base.charm import (
+    INSTALLED, UPDATE_STATUS, charm_class, provide_charm_instance,
+)
+
+
+def the_charm():
+    return provide_charm_instance(charm_class())
+
+
+def related_endpoints():
+    """{relation name: Endpoint} for every relation the charm declares."""
+    meta = hookenv.metadata()
+    names = [n for section in ('requires', 'provides', 'peers')
+             for n in meta.get(section, {})]
+    return {n: endpoint_from_name(n) for n in names}
+
+
+@hook('update-status')
+def checks_only():
+    # This hook only checks: handlers that do work skip it.
+    set_flag(UPDATE_STATUS)
+    hookenv.atexit(clear_flag, UPDATE_STATUS)
+
+
+@hook('upgrade-charm')
+def charm_upgraded():
+    # New charm code may install more or define daemons differently.
+    clear_flag(INSTALLED)
+
+
+@when_not(INSTALLED)
+@when_not(UPDATE_STATUS)
+def install():
+    with the_charm() as charm:
+        charm.install()
+
+
+@when(INSTALLED)
+@when_not(UPDATE_STATUS)
+def converge():
+    with the_charm() as charm:
+        charm.configure(related_endpoints())
+
+
+def assess_status():
+    with the_charm() as charm:
+        charm.assess_status()
+
+
+hookenv.atexit(assess_status)

@@ -1,0 +1,377 @@
+"""keystone, backed by the Debian Keystone served on 127.0.0.1:5000.
+
+Keystone keeps its data in its own PostgreSQL database (a drop-in in
+/etc/keystone/keystone.conf.d/) and runs under uwsgi started here, in the
+background with a pidfile, because the package's init script binds every
+address with 8x32 workers. ``Connection: close`` keeps clients from
+reusing sockets uwsgi has already closed (see design.md).
+
+The identity-service relation is answered as openstack/charm-keystone's
+add_service_to_keystone does: catalog service and three endpoints for the
+charm's ``service``/``region``/``*_url``, a service user named after the
+service in ``service_domain`` with the admin and service roles on project
+``services``, and the keystone charm's keys.
+"""
+
+import grp
+import json
+import os
+import signal
+import urllib.error
+import urllib.request
+
+from local.providers import support
+from local.providers.base import Provider
+from local.providers.postgresql import Cluster
+
+HOST = '127.0.0.1'
+PORT = 5000
+URL = 'http://{}:{}/v3'.format(HOST, PORT)
+REGION = 'RegionOne'
+SERVICE_DOMAIN = 'service_domain'
+SERVICE_PROJECT = 'services'
+ADMIN_ROLE = 'admin'
+SERVICE_ROLE = 'service'
+DROPIN = '/etc/keystone/keystone.conf.d/local-provider.conf'
+PACKAGES = ['keystone', 'uwsgi-plugin-python3', 'python3-psycopg2',
+            'postgresql']
+# charm-keystone's valid_services, the part this project meets.
+SERVICE_TYPES = {
+    'mistral': 'workflowv2',
+    'keystone': 'identity',
+    'nova': 'compute',
+    'glance': 'image',
+    'neutron': 'network',
+    'placement': 'placement',
+    'heat': 'orchestration',
+}
+ENDPOINT_KEYS = ('public_url', 'internal_url', 'admin_url')
+
+
+class KeystoneError(support.ProviderError):
+    def __init__(self, status, message):
+        super().__init__('keystone answered {}: {}'.format(status, message))
+        self.status = status
+
+
+def call(method, path, token=None, body=None, url=URL):
+    """One Keystone v3 REST call; returns (headers, decoded body)."""
+    request = urllib.request.Request(
+        url + path, method=method,
+        data=None if body is None else json.dumps(body).encode())
+    request.add_header('Content-Type', 'application/json')
+    if token:
+        request.add_header('X-Auth-Token', token)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.headers, json.loads(raw) if raw else {}
+    except urllib.error.HTTPError as error:
+        raise KeystoneError(error.code, error.reason) from None
+
+
+def password_token(username, password, project=None, user_domain='Default',
+                   project_domain='Default', url=URL):
+    """Authenticate; returns (token, token body with the catalog)."""
+    auth = {'identity': {'methods': ['password'], 'password': {'user': {
+        'name': username, 'password': password,
+        'domain': {'name': user_domain}}}}}
+    if project:
+        auth['scope'] = {'project': {
+            'name': project, 'domain': {'name': project_domain}}}
+    headers, body = call('POST', '/auth/tokens', body={'auth': auth},
+                         url=url)
+    return headers['X-Subject-Token'], body['token']
+
+
+def find_endpoint(token_body, service_type, interface='public'):
+    """The URL of ``service_type`` in a token's catalog, or None."""
+    for service in token_body.get('catalog', []):
+        if service['type'] == service_type:
+            for endpoint in service['endpoints']:
+                if endpoint['interface'] == interface:
+                    return endpoint['url']
+    return None
+
+
+class Catalog:
+    """Idempotent create-or-find over Keystone's v3 collections."""
+
+    def __init__(self, token):
+        self.token = token
+
+    def call(self, method, path, body=None):
+        return call(method, path, token=self.token, body=body)[1]
+
+    def find(self, collection, **filters):
+        query = '&'.join('{}={}'.format(k, urllib.request.quote(v))
+                         for k, v in sorted(filters.items()))
+        found = self.call('GET', '/{}?{}'.format(collection, query))
+        return (found[collection] or [None])[0]
+
+    def ensure(self, collection, filters, extra=None):
+        """The first item matching ``filters``, created if absent."""
+        item = self.find(collection, **filters)
+        if item is None:
+            body = {collection[:-1]: dict(filters, **(extra or {}))}
+            item = self.call('POST', '/' + collection, body)[
+                collection[:-1]]
+        return item
+
+    def ensure_region(self, region):
+        try:
+            self.call('GET', '/regions/' + region)
+        except KeystoneError as error:
+            if error.status != 404:
+                raise
+            self.call('POST', '/regions', {'region': {'id': region}})
+
+    def grant(self, project_id, user_id, role_id):
+        self.call('PUT', '/projects/{}/users/{}/roles/{}'.format(
+            project_id, user_id, role_id))
+
+
+class Keystone(Provider):
+    application = 'keystone'
+    interface = 'keystone'
+
+    def __init__(self, state_dir):
+        super().__init__(state_dir)
+        self.ledger = support.Ledger(state_dir)
+        self.cluster = Cluster(self.ledger)
+        self.pidfile = os.path.join(state_dir, 'uwsgi.pid')
+        self.openrc = os.path.join(state_dir, 'admin-openrc')
+
+    # -- secrets and tokens for tests ------------------------------------
+    def admin_password(self):
+        return support.secret(self.state_dir, 'admin')
+
+    def admin_token(self):
+        return password_token('admin', self.admin_password(), 'admin')[0]
+
+    # -- service ---------------------------------------------------------
+    def ensure(self, progress=print):
+        support.ensure_packages(PACKAGES, progress)
+        self.cluster.ensure(progress)
+        db_password = support.secret(self.state_dir, 'db')
+        self.cluster.ensure_role('keystone', db_password)
+        self.cluster.ensure_database('keystone', owner='keystone')
+        self._write_dropin(db_password)
+        if not self.ledger.get('bootstrapped'):
+            self._bootstrap(progress)
+        if not self._running():
+            progress('starting keystone (uwsgi on {}:{})'.format(HOST, PORT))
+            self._start()
+        support.wait_until(self._answers, 'keystone on ' + URL, timeout=180)
+        self._ensure_service_project()
+        self._write_openrc()
+        progress('keystone answering on {}'.format(URL))
+
+    def _write_dropin(self, db_password):
+        text = ('[database]\nconnection = postgresql+psycopg2://keystone:'
+                '{}@{}:5432/keystone\n\n[token]\nprovider = fernet\n'
+                .format(db_password, HOST))
+        os.makedirs(os.path.dirname(DROPIN), exist_ok=True)
+        support.write_managed(DROPIN, text, mode=0o640)
+        os.chown(DROPIN, 0, _keystone_gid())
+
+    def _bootstrap(self, progress):
+        manage = ['runuser', '-u', 'keystone', '--', 'keystone-manage']
+        progress('keystone-manage db_sync')
+        support.run(manage + ['db_sync'])
+        progress('keystone-manage fernet_setup, credential_setup')
+        for step in ('fernet_setup', 'credential_setup'):
+            support.run(manage + [step, '--keystone-user', 'keystone',
+                                  '--keystone-group', 'keystone'])
+        progress('keystone-manage bootstrap')
+        env = dict(os.environ, OS_BOOTSTRAP_PASSWORD=self.admin_password())
+        support.run(manage + [
+            'bootstrap', '--bootstrap-username', 'admin',
+            '--bootstrap-project-name', 'admin',
+            '--bootstrap-role-name', ADMIN_ROLE,
+            '--bootstrap-region-id', REGION,
+            '--bootstrap-admin-url', URL,
+            '--bootstrap-internal-url', URL,
+            '--bootstrap-public-url', URL], env=env, secret=True)
+        self.ledger.set('bootstrapped', True)
+
+    def _pid(self):
+        try:
+            with open(self.pidfile) as stored:
+                pid = int(stored.read().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def _running(self):
+        return self._pid() is not None and support.port_open(HOST, PORT)
+
+    def _start(self):
+        support.run([
+            'uwsgi_python3', '--master', '--die-on-term', '--lazy-apps',
+            '--http-socket', '{}:{}'.format(HOST, PORT),
+            '--wsgi-file', '/usr/bin/keystone-wsgi-public',
+            '--processes', '2', '--threads', '1', '--buffer-size', '65535',
+            '--add-header', 'Connection: close',
+            '--uid', 'keystone', '--gid', 'keystone',
+            '--chdir', '/var/lib/keystone',
+            '--pidfile', self.pidfile,
+            '--daemonize', os.path.join(self.state_dir, 'uwsgi.log')])
+
+    @staticmethod
+    def _answers():
+        try:
+            call('GET', '')
+            return True
+        except (OSError, support.ProviderError):
+            return False
+
+    def _ensure_service_project(self):
+        catalog = Catalog(self.admin_token())
+        domain = catalog.ensure('domains', {'name': SERVICE_DOMAIN})
+        project = catalog.ensure('projects', {
+            'name': SERVICE_PROJECT, 'domain_id': domain['id']})
+        for role in (ADMIN_ROLE, SERVICE_ROLE):
+            catalog.ensure('roles', {'name': role})
+        admin = catalog.find('users', name='admin', domain_id='default')
+        admin_project = catalog.find('projects', name='admin',
+                                     domain_id='default')
+        self.ledger.set('ids', {
+            'service_domain_id': domain['id'],
+            'service_tenant_id': project['id'],
+            'admin_domain_id': 'default',
+            'admin_user_id': admin['id'],
+            'admin_project_id': admin_project['id']})
+
+    def _write_openrc(self):
+        lines = ['export OS_AUTH_URL={}'.format(URL),
+                 'export OS_IDENTITY_API_VERSION=3',
+                 'export OS_USERNAME=admin',
+                 'export OS_PASSWORD={}'.format(self.admin_password()),
+                 'export OS_PROJECT_NAME=admin',
+                 'export OS_USER_DOMAIN_NAME=Default',
+                 'export OS_PROJECT_DOMAIN_NAME=Default',
+                 'export OS_REGION_NAME={}'.format(REGION)]
+        support.write_private(self.openrc, '\n'.join(lines) + '\n')
+
+    def destroy(self):
+        pid = self._pid()
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            support.wait_until(lambda: self._pid() is None,
+                               'keystone uwsgi to stop', timeout=30)
+        if self.cluster.clusters() and support.port_open(HOST, 5432):
+            self.cluster.drop_created()
+            self.cluster.stop_if_started()
+        support.remove_managed(DROPIN)
+        if self.ledger.get('bootstrapped'):
+            for keys in ('fernet-keys', 'credential-keys'):
+                support.remove_tree(os.path.join('/etc/keystone', keys))
+        support.remove_tree(self.state_dir)
+
+    # -- relation --------------------------------------------------------
+    @staticmethod
+    def requests(relation):
+        """Complete single-service requests, one per service name."""
+        found = {}
+        for unit in sorted(relation.charm_units):
+            data = relation.charm_units[unit]
+            fields = [data.get(key) for key in
+                      ('service', 'region') + ENDPOINT_KEYS]
+            if all(fields) and 'None' not in fields:
+                found.setdefault(data['service'], data)
+        return found
+
+    def respond(self, relation):
+        catalog = Catalog(self.admin_token())
+        ids = self.ledger.get('ids')
+        for service, request in sorted(self.requests(relation).items()):
+            service_type = SERVICE_TYPES.get(service.partition('_')[0])
+            if service_type is None:
+                continue  # charm-keystone refuses unknown services too
+            self._register(catalog, service, service_type, request)
+            user, password, roles = self._service_user(
+                catalog, service, ids, request)
+            self.ledger.set('relations', dict(
+                self.ledger.get('relations', {}), **{relation.id: user['id']}))
+            answer = self._answer(service_type, request, user, password, ids)
+            if roles:
+                answer['created_roles'] = ','.join(roles)
+            for unit in relation.provider_units:
+                relation.set_unit(unit, answer)
+
+    @staticmethod
+    def _register(catalog, service, service_type, request):
+        catalog.ensure_region(request['region'])
+        entry = catalog.ensure('services', {'name': service,
+                                            'type': service_type})
+        for key in ENDPOINT_KEYS:
+            interface = key[:-len('_url')]
+            endpoint = catalog.ensure('endpoints', {
+                'service_id': entry['id'], 'interface': interface,
+                'region_id': request['region']},
+                extra={'url': request[key]})
+            if endpoint['url'] != request[key]:
+                catalog.call('PATCH', '/endpoints/' + endpoint['id'],
+                             {'endpoint': {'url': request[key]}})
+
+    def _service_user(self, catalog, service, ids, request):
+        password = support.secret(self.state_dir, 'user-' + service)
+        user = catalog.find('users', name=service,
+                            domain_id=ids['service_domain_id'])
+        if user is None:
+            user = catalog.call('POST', '/users', {'user': {
+                'name': service, 'password': password, 'enabled': True,
+                'domain_id': ids['service_domain_id'],
+                'options': {'ignore_password_expiry': True}}})['user']
+        elif not user['enabled'] or not self._can_login(service, password):
+            # A password change revokes the user's tokens: only when needed.
+            catalog.call('PATCH', '/users/' + user['id'], {'user': {
+                'password': password, 'enabled': True}})
+        roles = [r.strip() for r in
+                 request.get('requested_roles', '').split(',') if r.strip()]
+        for role in [ADMIN_ROLE, SERVICE_ROLE] + roles:
+            role_id = catalog.ensure('roles', {'name': role})['id']
+            catalog.grant(ids['service_tenant_id'], user['id'], role_id)
+        return user, password, roles
+
+    @staticmethod
+    def _can_login(username, password):
+        try:
+            password_token(username, password, user_domain=SERVICE_DOMAIN)
+            return True
+        except KeystoneError:
+            return False
+
+    @staticmethod
+    def _answer(service_type, request, user, password, ids):
+        return {
+            'auth_host': HOST, 'service_host': HOST, 'internal_host': HOST,
+            'auth_port': PORT, 'service_port': PORT, 'internal_port': PORT,
+            'auth_protocol': 'http', 'service_protocol': 'http',
+            'internal_protocol': 'http',
+            'api_version': 3, 'region': request['region'],
+            'service_type': service_type,
+            'service_username': user['name'], 'service_user_id': user['id'],
+            'service_password': password,
+            'service_domain': SERVICE_DOMAIN,
+            'service_domain_id': ids['service_domain_id'],
+            'service_tenant': SERVICE_PROJECT,
+            'service_tenant_id': ids['service_tenant_id'],
+            'admin_domain_id': ids['admin_domain_id'],
+            'admin_project_id': ids['admin_project_id'],
+            'admin_user_id': ids['admin_user_id'],
+            'admin_role': ADMIN_ROLE,
+        }
+
+    def relation_removed(self, relation):
+        user_id = self.ledger.get('relations', {}).get(relation.id)
+        if user_id:
+            Catalog(self.admin_token()).call(
+                'PATCH', '/users/' + user_id,
+                {'user': {'enabled': False}})
+
+
+def _keystone_gid():
+    return grp.getgrnam('keystone').gr_gid

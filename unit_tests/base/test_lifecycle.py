@@ -1,0 +1,174 @@
+"""Converging a unit: render, migrate once on the leader, run services,
+restart exactly what changed, report status."""
+
+import configparser
+
+from charms.reactive import flags
+
+from openstack_base.charm import INSTALLED, PAUSED, RENDERED
+
+PAYLOAD = ['mistral-api', 'mistral-cron-trigger', 'mistral-engine',
+           'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
+
+
+def ini(path):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    return parser
+
+
+def test_first_converge_migrates_then_starts_everything(unit):
+    unit.relate_all()
+    charm = unit.charm()
+    charm.configure({})
+    assert [c[-1] for c in unit.sync_calls] == ['head', 'populate']
+    assert unit.juju.leader_data == {'db-migrated-release': 'zed'}
+    assert unit.init.actions('start') == sorted(PAYLOAD + ['haproxy'])
+    assert flags.is_flag_set(RENDERED)
+
+
+def test_nothing_changed_restarts_nothing(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    unit.init.forget()
+    unit.charm().configure({})
+    assert unit.init.calls == []
+    assert len(unit.sync_calls) == 2          # migrated once only
+
+
+def test_changed_option_restarts_only_the_services_of_changed_files(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    unit.init.forget()
+    unit.charm(debug=True).configure({})
+    assert ini(unit.conf)['DEFAULT']['debug'] == 'True'
+    assert unit.init.actions('restart') == sorted(PAYLOAD)  # not haproxy
+    unit.init.forget()
+    unit.charm(**{'haproxy-client-timeout': 5000}).configure({})
+    assert unit.init.actions('restart') == ['haproxy']
+
+
+def test_restart_happens_once_per_hook(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    unit.init.forget()
+    charm = unit.charm(debug=True)
+    charm.configure({})
+    charm.configure({})
+    assert unit.init.actions('restart').count('mistral-api') == 1
+
+
+def test_non_leader_waits_for_migration(unit):
+    unit.juju.leader = False
+    unit.relate_all()
+    charm = unit.charm()
+    charm.configure({})
+    assert unit.sync_calls == []
+    assert unit.init.actions('start') == []
+    assert charm.workload_status() == (
+        'waiting', 'Database not yet migrated (waiting for the leader)')
+    unit.juju.leader_data['db-migrated-release'] = 'zed'
+    charm.configure({})
+    assert 'mistral-api' in unit.init.actions('start')
+    assert 'mistral-cron-trigger' not in unit.init.actions('start')
+
+
+def test_new_release_migrates_again(unit):
+    unit.relate_all()
+    unit.charm('zed').configure({})
+    unit.charm('antelope').configure({})
+    assert len(unit.sync_calls) == 4
+    assert unit.juju.leader_data == {'db-migrated-release': 'antelope'}
+
+
+def test_bad_config_keeps_last_good_files_and_services(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    before = open(unit.conf).read()
+    unit.init.forget()
+    charm = unit.charm(**{'cron-trigger-interval': 0, 'debug': True})
+    charm.configure({})
+    assert open(unit.conf).read() == before
+    assert unit.init.calls == []
+    assert charm.workload_status() == (
+        'blocked', 'Invalid config: cron-trigger-interval: must be at '
+        'least 1')
+
+
+def test_lost_relation_stops_services(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    flags.clear_flag('shared-db.connected')
+    flags.clear_flag('shared-db.available')
+    charm = unit.charm()
+    charm.configure({})
+    assert unit.init.running == set()
+    assert not flags.is_flag_set(RENDERED)
+    assert charm.workload_status()[0] == 'blocked'
+
+
+def test_pause_and_resume(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    charm = unit.charm()
+    charm.pause()
+    assert unit.init.running == set()
+    charm.configure({})
+    assert unit.init.running == set()
+    assert charm.workload_status()[0] == 'maintenance'
+    charm.resume()
+    assert unit.init.running == set(PAYLOAD + ['haproxy'])
+
+
+def test_worker_multiplier_scales_processes(unit, monkeypatch):
+    import os
+    monkeypatch.setattr(os, 'cpu_count', lambda: 4)
+    unit.relate_all()
+    unit.charm(**{'worker-multiplier': 0.5}).configure({})
+    assert 'mistral-executor-2' in unit.init.running
+    assert ini(unit.conf)['api']['api_workers'] == '2'
+    unit.charm(**{'worker-multiplier': 0.25}).configure({})
+    assert 'mistral-executor-2' not in unit.init.running
+    assert 'mistral-engine-2' not in unit.init.running
+    import os.path
+    assert not os.path.exists(os.path.join(unit.init.unit_dir,
+                                           'mistral-engine-2'))
+
+
+def test_status_branches(unit):
+    charm = unit.charm()
+    assert charm.workload_status() == (
+        'blocked', "Missing relations: 'amqp', 'identity-service', "
+        "'shared-db' or 'db'")
+    flags.set_flag('amqp.connected')
+    flags.set_flag('identity-service.connected')
+    flags.set_flag('identity-service.available')
+    flags.set_flag('db.connected')
+    assert charm.workload_status() == (
+        'waiting', "Incomplete relations: 'amqp', 'db'")
+    flags.set_flag('shared-db.connected')
+    assert charm.workload_status() == (
+        'blocked', "Conflicting relations: 'shared-db' and 'db' (relate "
+        "only one)")
+    flags.clear_flag('db.connected')
+    flags.set_flag('shared-db.available')
+    flags.set_flag('amqp.available')
+    assert charm.workload_status() == ('maintenance', 'Installing')
+    flags.set_flag(INSTALLED)
+    assert charm.workload_status()[0] == 'waiting'     # not migrated
+    charm.configure({})
+    assert charm.workload_status() == ('active', 'Unit is ready')
+    unit.init.running.discard('mistral-engine')
+    assert charm.workload_status() == (
+        'blocked', 'Services not running that should be: mistral-engine')
+    flags.set_flag(PAUSED)
+    assert charm.workload_status()[0] == 'maintenance'
+
+
+def test_assess_status_sets_status_and_version(unit, monkeypatch):
+    import openstack_base.charm as charm_module
+    monkeypatch.setattr(charm_module, 'installed_version',
+                        lambda pkg: '2:15.0.0-1+deb12u1')
+    unit.charm().assess_status()
+    assert unit.juju.status[0] == 'blocked'
+    assert unit.juju.version == '15.0.0'
