@@ -9,7 +9,6 @@ import contextlib
 import fcntl
 import json
 import os
-import uuid
 
 DEFAULT_STATE = '/var/lib/local-juju'
 DEFAULT_MODEL = 'local'
@@ -20,6 +19,7 @@ def state_dir():
 
 
 def empty_state(name):
+    import uuid  # only for a new model: tools start faster without it
     return {
         'name': name,
         'uuid': str(uuid.uuid4()),
@@ -96,6 +96,15 @@ def app_of(unit):
 def unit_tag(unit):
     """``mistral/0`` -> ``mistral-0`` (used for directories)."""
     return unit.replace('/', '-')
+
+
+def unit_dir(root, unit):
+    return os.path.join(root, 'units', unit_tag(unit))
+
+
+def unit_log(root, unit):
+    """The unit's log, what `juju debug-log` would show for it."""
+    return os.path.join(unit_dir(root, unit), 'unit.log')
 
 
 def relation_key(endpoint, rel_id):

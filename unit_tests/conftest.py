@@ -16,7 +16,8 @@ import pytest
 charmhelpers.osplatform.get_platform = lambda: 'ubuntu'
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for path in ('layers/openstack-base/lib', 'src/lib', 'src',
+for path in ('layers/openstack-base/lib', 'layers/hook-bootstrap/lib',
+             'src/lib', 'src',
              'layers/openstack-base'):
     sys.path.insert(0, os.path.join(ROOT, path))
 

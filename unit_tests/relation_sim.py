@@ -18,10 +18,11 @@ Typical use::
     sim.close()
 
 Juju behaviours kept: related units exclude the departing unit during
-``-departed`` (its data stays readable); a broken relation is no longer listed in ``-broken``;
-unit data always carries ``private-address``, ``ingress-address`` and
-``egress-subnets``; setting a value to '' or None deletes the key; data
-written during a hook is published only when the hook succeeds.
+``-departed`` (its data stays readable); a broken relation is no longer
+listed in ``-broken``; unit data always carries ``private-address``,
+``ingress-address`` and ``egress-subnets``; setting a value to '' or
+None deletes the key; data written during a hook is published only when
+the hook succeeds, and a failed hook forgets its flag changes.
 """
 
 import contextlib
@@ -32,6 +33,7 @@ import shutil
 import sys
 import tempfile
 
+import yaml
 from charmhelpers.core import hookenv, unitdata
 from charms.reactive import bus, flags
 from charms.reactive.endpoints import Endpoint
@@ -91,7 +93,7 @@ class RelationSim:
     PATCHED = ('relation_ids', 'related_units', 'relation_get',
                'relation_set', 'is_leader', 'log', 'status_set',
                'network_get_primary_address', 'unit_private_ip',
-               'unit_get', 'config', 'application_version_set')
+               'unit_get', 'config', 'application_version_set', 'metadata')
 
     def __init__(self, state_dir, local_unit='mistral/0', leader=True,
                  address='10.5.0.10', charm_dir=None, config=None):
@@ -100,6 +102,8 @@ class RelationSim:
         self.address = address
         self.options = dict(config or {})
         self.charm_dir = charm_dir or shared_charm_dir()
+        with open(os.path.join(self.charm_dir, 'metadata.yaml')) as handle:
+            self._metadata = yaml.safe_load(handle)
         self.relations = {}
         self.logs = []
         self.statuses = []
@@ -114,6 +118,8 @@ class RelationSim:
         for name in self.PATCHED:
             setattr(hookenv, name, getattr(self, name))
         unitdata._KV = None
+        # durability is pointless in a test and fsync per hook is slow
+        unitdata.kv().conn.execute('PRAGMA synchronous=OFF')
 
     def close(self):
         """Undo every patch; call it at teardown."""
@@ -304,6 +310,9 @@ class RelationSim:
 
     def config(self, scope=None):
         return self.options.get(scope) if scope else dict(self.options)
+
+    def metadata(self):
+        return copy.deepcopy(self._metadata)  # parsed once: it is slow
 
     def application_version_set(self, version):
         self.statuses.append(('version', version))

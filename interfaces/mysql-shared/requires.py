@@ -15,6 +15,8 @@ unit allowed, for every requested database), ``{ep}.available.ssl``,
 ``{ep}.available.access_network``.
 """
 
+import json
+
 from charmhelpers.core import hookenv
 from charms.reactive import Endpoint, toggle_flag
 
@@ -121,8 +123,7 @@ class SharedDbClient(Endpoint):
         return self._remote(_key('allowed_units', prefix))
 
     def unit_allowed_db(self, prefix=None):
-        allowed = (self.allowed_units(prefix) or '').split()
-        return hookenv.local_unit() in allowed
+        return hookenv.local_unit() in _unit_names(self.allowed_units(prefix))
 
     def ssl_ca(self):
         return self._remote('ssl_ca')
@@ -142,3 +143,20 @@ class SharedDbClient(Endpoint):
 
 def _key(name, prefix):
     return '{}_{}'.format(prefix, name) if prefix else name
+
+
+def _unit_names(value):
+    """Unit names from a space separated list; a JSON list or string
+    (as db-router speaks it) is accepted too."""
+    if not value:
+        return []
+    if value[0] in '["':
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [name for name in value if isinstance(name, str)]
+    return []

@@ -1,0 +1,1 @@
+"""zaza functional tests of the Mistral charm (run from src/)."""

@@ -32,6 +32,11 @@ MISTRAL_SERVICES = (
     'mistral-event-engine')
 ENDPOINT_INTERFACES = ('public', 'internal', 'admin')
 FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
+# Charm actions and options the tests use (checked offline against the
+# charm's actions.yaml and config.yaml).
+PAUSE_ACTION = 'pause'
+RESUME_ACTION = 'resume'
+DEBUG_OPTION = 'debug'
 
 # How charm-keystone names its cloud admin (Keystone v3).
 KEYSTONE_APP = 'keystone'
@@ -258,14 +263,14 @@ class MistralOperationsTest(MistralBaseTest):
 
     def set_debug(self, value):
         zaza.model.set_application_config(
-            self.application_name, {'debug': str(value)},
+            self.application_name, {DEBUG_OPTION: str(value)},
             model_name=self.model_name)
         self.wait_until_ready()
 
     def test_900_debug_change_restarts_services(self):
         config = zaza.model.get_application_config(
             self.application_name, model_name=self.model_name)
-        original = config['debug']['value']
+        original = config[DEBUG_OPTION]['value']
         if original:
             self.set_debug(False)
         self.addCleanup(self.set_debug, original)
@@ -291,7 +296,7 @@ class MistralOperationsTest(MistralBaseTest):
 
     def test_910_pause_and_resume(self):
         unit = self.lead_unit
-        zaza.model.run_action(unit, 'pause', model_name=self.model_name,
+        zaza.model.run_action(unit, PAUSE_ACTION, model_name=self.model_name,
                               raise_on_failure=True)
         self.addCleanup(self.resume_quietly, unit)
         zaza.model.block_until_unit_wl_status(
@@ -300,7 +305,7 @@ class MistralOperationsTest(MistralBaseTest):
         self.assertEqual(set(MISTRAL_SERVICES), set(states))
         self.assertNotIn('active', states.values(), states)
 
-        zaza.model.run_action(unit, 'resume', model_name=self.model_name,
+        zaza.model.run_action(unit, RESUME_ACTION, model_name=self.model_name,
                               raise_on_failure=True)
         zaza.model.block_until_unit_wl_status(
             unit, 'active', model_name=self.model_name)
@@ -327,5 +332,5 @@ class MistralOperationsTest(MistralBaseTest):
             model_name=self.model_name).applications[
                 self.application_name]['units'][unit]
         if status['workload-status']['status'] == 'maintenance':
-            zaza.model.run_action(unit, 'resume',
+            zaza.model.run_action(unit, RESUME_ACTION,
                                   model_name=self.model_name)

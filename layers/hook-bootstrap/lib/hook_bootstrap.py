@@ -23,11 +23,14 @@ import time
 SYSTEM_PYTHON = '/usr/bin/python3'
 
 # What the charm libraries need from the system: venv/pip to build the
-# venv, and dependencies that are compiled (PyYAML, MarkupSafe, psutil) or
-# packaged everywhere, so the wheelhouse can stay pure Python.
+# venv, setuptools for the distutils that charmhelpers imports (gone from
+# the standard library in 3.12), and dependencies that are compiled
+# (PyYAML, MarkupSafe, psutil) or packaged everywhere, so the wheelhouse
+# can stay pure Python.
 SYSTEM_PACKAGES = (
     'python3-venv',
     'python3-pip',
+    'python3-setuptools',
     'python3-yaml',
     'python3-jinja2',
     'python3-netaddr',

@@ -6,25 +6,16 @@ the workload status. Relation requests are the charm's own handlers.
 """
 
 from charmhelpers.core import hookenv
-from charms.reactive import (
-    clear_flag, endpoint_from_name, hook, set_flag, when, when_not,
-)
+from charms.reactive import clear_flag, hook, set_flag, when, when_not
 
 from openstack_base.charm import (
     INSTALLED, UPDATE_STATUS, charm_class, provide_charm_instance,
+    related_endpoints,
 )
 
 
 def the_charm():
     return provide_charm_instance(charm_class())
-
-
-def related_endpoints():
-    """{relation name: Endpoint} for every relation the charm declares."""
-    meta = hookenv.metadata()
-    names = [n for section in ('requires', 'provides', 'peers')
-             for n in meta.get(section, {})]
-    return {n: endpoint_from_name(n) for n in names}
 
 
 @hook('update-status')

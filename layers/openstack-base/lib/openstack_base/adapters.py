@@ -59,9 +59,10 @@ class RabbitMQAdapter(RelationAdapter):
             return None
         credentials = '{}:{}'.format(_quote(ep.username()),
                                      _quote(ep.password()))
-        hosts = ','.join('{}@{}:{}'.format(credentials, ip.format_host(h),
-                                            self.port)
-                         for h in sorted(ep.rabbitmq_hosts()))
+        port = self.port
+        hosts = ','.join(
+            '{}@{}:{}'.format(credentials, ip.format_host(h), port)
+            for h in sorted(ep.rabbitmq_hosts()))
         return 'rabbit://{}/{}'.format(hosts, _quote(ep.vhost()))
 
 

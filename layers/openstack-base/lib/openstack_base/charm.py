@@ -368,6 +368,36 @@ class OpenStackCharm(metaclass=CharmRegistry):
         hookenv.leader_set({'db-migrated-release': self.release})
         return True
 
+    # --- OpenStack release upgrades ---------------------------------------
+    def target_release(self):
+        """The release openstack-origin asks for (None: a raw apt line,
+        whose release shows only once installed)."""
+        return releases.release_from_origin(
+            self.config.get('openstack-origin', 'distro'), self.series)
+
+    def upgrade_available(self):
+        target = self.target_release()
+        return bool(target) and releases.compare(target, self.release) > 0
+
+    def upgrade(self):
+        """Move the payload to the release openstack-origin names.
+
+        Services stop, packages move, then the next configure() of the
+        new release's charm migrates the database (leader) and restarts.
+        Returns the charm instance for the new release.
+        """
+        target = self.target_release()
+        hookenv.status_set('maintenance', 'Upgrading to {}'.format(target))
+        self.configure_source()
+        self.stop_services()
+        fetch.apt_upgrade(fatal=True, dist=True, options=[
+            '--option=Dpkg::Options::=--force-confnew',
+            '--option=Dpkg::Options::=--force-confdef'])
+        fetch.apt_install(fetch.filter_installed_packages(
+            self.all_packages()), fatal=True)
+        forget_charm_instance()
+        return type(self).for_release(target)(target)
+
     # --- the converging step ----------------------------------------------
     def configure(self, endpoints):
         """Render, migrate and run what config and relations ask for.
@@ -378,6 +408,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
         """
         if self.config_problems():
             return
+        if (self.upgrade_available() and
+                not self.config.get('action-managed-upgrade')):
+            return self.upgrade().configure(endpoints)
         if not self.relations_complete():
             flags.clear_flag(RENDERED)
             self.reconcile_services()
@@ -524,9 +557,17 @@ def charm_class():
     """The charm's base class, named in layer.yaml:
     ``options: openstack-base: charm-class: package.module.Class``."""
     import importlib
-    import yaml
-    with open(os.path.join(_charm_dir(), 'layer.yaml')) as f:
-        options = yaml.safe_load(f).get('options', {})
-    dotted = options['openstack-base']['charm-class']
+    import hook_bootstrap
+    dotted = hook_bootstrap.layer_options(layer='openstack-base')[
+        'charm-class']
     module, _, name = dotted.rpartition('.')
     return getattr(importlib.import_module(module), name)
+
+
+def related_endpoints():
+    """{relation name: Endpoint} for every relation the charm declares."""
+    from charms.reactive import endpoint_from_name
+    meta = hookenv.metadata()
+    names = [n for section in ('requires', 'provides', 'peers')
+             for n in meta.get(section, {})]
+    return {n: endpoint_from_name(n) for n in names}

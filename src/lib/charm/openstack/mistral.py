@@ -114,4 +114,3 @@ class MistralCharm(OpenStackCharm):
         props['api_workers'] = self.process_count('api')
         props['cron_trigger_port'] = CRON_TRIGGER_PORT
         return props
-

@@ -1,0 +1,155 @@
+"""Client side of the ``keystone`` interface (identity-service).
+
+We publish ``service``, ``region``, ``public_url``, ``internal_url``,
+``admin_url`` (+ ``requested_roles``, ``add_role_to_admin``) in our unit
+data. The keystone charm (hooks/keystone_utils.py add_service_to_keystone)
+answers in its unit data with raw strings: ``service_host``,
+``service_port``, ``service_protocol``, ``auth_host``, ``auth_port``,
+``auth_protocol``, ``service_tenant``, ``service_tenant_id``,
+``service_username``, ``service_password``, ``service_domain``,
+``service_domain_id``, ``api_version``, ``admin_domain_id``,
+``service_type``, ``ca_cert`` (base64) ... Newer keystones (keystone-k8s)
+publish application data instead, with dashed names and a few renamed
+keys; application data wins when present, as in the upstream interface.
+``__null__`` is keystone's "unset" marker and counts as absent.
+
+Flags: ``{ep}.connected``, ``{ep}.available``, ``{ep}.available.auth``,
+``{ep}.available.ssl``.
+"""
+
+import base64
+import binascii
+import json
+
+from charmhelpers.core import hookenv
+from charms.reactive import Endpoint, is_flag_set, toggle_flag
+
+REQUIRED_KEYS = ('service_host', 'service_protocol', 'service_port',
+                 'auth_host', 'auth_protocol', 'auth_port', 'service_tenant',
+                 'service_username', 'service_password', 'service_tenant_id')
+
+# application-data names used by keystone-k8s for a few unit-data keys
+APP_KEY_RENAMES = {
+    'service_username': 'service-user-name',
+    'service_tenant': 'service-project-name',
+    'service_tenant_id': 'service-project-id',
+    'service_domain': 'service-domain-name',
+}
+
+SSL_KEYS = ('ssl_cert_admin', 'ssl_cert_internal', 'ssl_cert_public',
+            'ssl_key_admin', 'ssl_key_internal', 'ssl_key_public', 'ca_cert')
+
+ACCESSORS = REQUIRED_KEYS + SSL_KEYS + (
+    'service_domain', 'service_domain_id', 'api_version', 'admin_domain_id',
+    'admin_user_id', 'admin_project_id', 'service_type', 'admin_token',
+    'https_keystone', 'ssl_cert', 'ssl_key', 'ep_changed',
+    'public-auth-url', 'internal-auth-url', 'admin-auth-url')
+
+NULL = '__null__'
+
+
+class IdentityServiceClient(Endpoint):
+
+    def manage_flags(self):
+        """Recompute every flag from the relation data (each hook)."""
+        try:
+            complete = self.is_joined and all(
+                self.received(key) for key in REQUIRED_KEYS)
+            ssl = complete and all(self.received(key) for key in SSL_KEYS)
+        except Exception as exc:  # a bad payload must not fail the hook
+            hookenv.log('identity-service: ignoring unusable relation data '
+                        '({})'.format(type(exc).__name__), hookenv.WARNING)
+            complete = ssl = False
+        self._toggle('connected', self.is_joined)
+        self._toggle('available', complete)
+        self._toggle('available.auth', complete)
+        self._toggle('available.ssl', ssl)
+
+    def _toggle(self, suffix, value):
+        toggle_flag(self.expand_name('{endpoint_name}.' + suffix),
+                    bool(value))
+
+    def received(self, key):
+        """Raw value of ``key``: application data first, then the first
+        remote unit that has it; None when absent, empty or ``__null__``.
+        """
+        app_key = APP_KEY_RENAMES.get(key, key.replace('_', '-'))
+        candidates = [relation.received_app_raw.get(app_key)
+                      for relation in self.relations]
+        candidates += [unit.received_raw.get(key)
+                       for unit in self.all_joined_units]
+        for value in candidates:
+            if isinstance(value, str) and value.strip() and value != NULL:
+                return value
+        return None
+
+    # -- what we send -------------------------------------------------
+    def register_endpoints(self, service, region, public_url, internal_url,
+                           admin_url, requested_roles=None,
+                           add_role_to_admin=None, service_type=None,
+                           service_description=None):
+        """Ask keystone to add ``service`` to the catalogue."""
+        settings = {'service': service, 'region': region,
+                    'public_url': public_url, 'internal_url': internal_url,
+                    'admin_url': admin_url}
+        if requested_roles:
+            settings['requested_roles'] = ','.join(requested_roles)
+        if add_role_to_admin:
+            settings['add_role_to_admin'] = ','.join(add_role_to_admin)
+        for relation in self.relations:
+            relation.to_publish_raw.update(settings)
+        # keystone-k8s reads the catalogue entry from application data
+        if (service_type and service_description
+                and is_flag_set('leadership.is_leader')):
+            entry = {'service_name': service, 'type': service_type,
+                     'description': service_description,
+                     'public_url': public_url, 'internal_url': internal_url,
+                     'admin_url': admin_url}
+            for relation in self.relations:
+                relation.to_publish_app_raw.update({
+                    'region': region,
+                    'service-endpoints': json.dumps([entry],
+                                                    sort_keys=True)})
+
+    def request_notification(self, services):
+        for relation in self.relations:
+            relation.to_publish_raw['subscribe_ep_change'] = ' '.join(
+                services)
+
+    # -- what we receive ----------------------------------------------
+    def ca_cert(self):
+        """The CA as PEM text (keystone sends it base64-encoded)."""
+        return _pem(self.received('ca_cert'))
+
+    get_ssl_ca = ca_cert
+
+    def endpoint_checksums(self):
+        """``ep_changed`` decoded: {service: checksum}, {} if unusable."""
+        try:
+            value = json.loads(self.received('ep_changed') or '{}')
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+
+def _pem(value):
+    if not value or 'BEGIN' in value:
+        return value
+    try:
+        return base64.b64decode(value, validate=True).decode('utf-8')
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _accessor(key):
+    def accessor(self):
+        return self.received(key)
+    accessor.__name__ = key.replace('-', '_')
+    accessor.__doc__ = 'The {} keystone sent, or None.'.format(key)
+    return accessor
+
+
+for _name in ACCESSORS:
+    if not hasattr(IdentityServiceClient, _name.replace('-', '_')):
+        setattr(IdentityServiceClient, _name.replace('-', '_'),
+                _accessor(_name))

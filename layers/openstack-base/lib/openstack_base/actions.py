@@ -1,0 +1,85 @@
+"""The operator actions every OpenStack charm has.
+
+Each action runs with the charm's flags and leader data like a hook,
+reports through action-set/action-fail, and leaves the workload status
+up to date. Errors become action-fail, never a traceback with secrets.
+"""
+
+import os
+import sys
+
+from charmhelpers.core import hookenv, unitdata
+
+from openstack_base.charm import (
+    charm_class, provide_charm_instance, related_endpoints,
+)
+
+
+def pause(charm):
+    charm.pause()
+    return {'outcome': 'services stopped: {}'.format(
+        ' '.join(charm.services()))}
+
+
+def resume(charm):
+    charm.resume()
+    return {'outcome': 'services started'}
+
+
+def restart_services(charm):
+    charm.restart_services()
+    return {'outcome': 'services restarted'}
+
+
+def openstack_upgrade(charm):
+    if not charm.config.get('action-managed-upgrade'):
+        raise ActionRefused('action-managed-upgrade is false: the charm '
+                            'upgrades by itself when openstack-origin '
+                            'changes')
+    if not charm.upgrade_available():
+        return {'outcome': 'no upgrade available: already at {}'.format(
+            charm.release)}
+    old = charm.release
+    upgraded = charm.upgrade()
+    upgraded.configure(related_endpoints())
+    return {'outcome': 'upgraded from {} to {}'.format(
+        old, upgraded.release)}
+
+
+ACTIONS = {
+    'pause': pause,
+    'resume': resume,
+    'restart-services': restart_services,
+    'openstack-upgrade': openstack_upgrade,
+}
+
+
+class ActionRefused(Exception):
+    """The action cannot run as asked; its message tells the operator."""
+
+
+def main(argv):
+    name = os.path.basename(argv[0])
+    action = ACTIONS.get(name)
+    if action is None:
+        hookenv.action_fail('unknown action {}'.format(name))
+        return 0
+    try:
+        with provide_charm_instance(charm_class()) as charm:
+            result = action(charm)
+        hookenv.action_set(result)
+    except ActionRefused as refusal:
+        hookenv.action_fail(str(refusal))
+    except Exception as error:
+        hookenv.log('{} failed: {!r}'.format(name, error), hookenv.ERROR)
+        hookenv.action_fail('{} failed: {}'.format(
+            name, type(error).__name__))
+    finally:
+        with provide_charm_instance(charm_class()) as charm:
+            charm.assess_status()
+        unitdata.kv().flush()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

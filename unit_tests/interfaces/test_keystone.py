@@ -1,0 +1,154 @@
+"""identity-service endpoint (interface keystone).
+
+Remote data shaped as openstack/charm-keystone writes it
+(hooks/keystone_utils.py add_service_to_keystone: unit data, raw
+strings, '__null__' entries filtered for non-peer relations, service
+'mistral' -> service_type 'workflowv2'), and as keystone-k8s writes
+application data (dashed keys, renamed user/project keys).
+"""
+
+import base64
+import json
+
+import pytest
+
+CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n'
+
+KEYSTONE_UNIT_DATA = {
+    'auth_host': '10.5.2.1', 'service_host': '10.5.2.1',
+    'internal_host': '10.5.2.1', 'service_port': '5000',
+    'internal_port': '5000', 'auth_port': '35357',
+    'service_username': 'mistral', 'service_user_id': 'u1',
+    'service_password': 'ks-s3cret', 'service_domain': 'service_domain',
+    'service_domain_id': 'd1', 'service_tenant': 'services',
+    'service_tenant_id': 't1', 'auth_protocol': 'http',
+    'service_protocol': 'http', 'internal_protocol': 'http',
+    'api_version': '3', 'admin_domain_id': 'ad1',
+    'admin_project_id': 'ap1', 'admin_user_id': 'au1',
+    'admin_role': 'Admin', 'created_roles': '',
+    'service_type': 'workflowv2',
+}
+
+
+@pytest.fixture
+def identity(sim):
+    rid = sim.relate('identity-service', 'keystone')
+    sim.join(rid, 'keystone/0')
+    with sim.hook('identity-service-relation-joined', rid, 'keystone/0'):
+        sim.endpoint('identity-service').register_endpoints(
+            'mistral', 'RegionOne', 'http://10.5.0.100:8989/v2',
+            'http://10.5.0.100:8989/v2', 'http://10.5.0.100:8989/v2',
+            requested_roles=['member', 'reader'])
+    return rid
+
+
+def test_register_endpoints_publishes_exact_keys(sim, identity):
+    data = sim.local_data(identity)
+    assert {k: data[k] for k in ('service', 'region', 'public_url',
+                                 'internal_url', 'admin_url',
+                                 'requested_roles')} == {
+        'service': 'mistral', 'region': 'RegionOne',
+        'public_url': 'http://10.5.0.100:8989/v2',
+        'internal_url': 'http://10.5.0.100:8989/v2',
+        'admin_url': 'http://10.5.0.100:8989/v2',
+        'requested_roles': 'member,reader'}
+    assert 'add_role_to_admin' not in data
+    assert sim.local_app_data(identity) == {}
+    assert 'identity-service.connected' in sim.flags
+    assert 'identity-service.available' not in sim.flags
+
+
+def test_keystone_answer_makes_available(sim, identity):
+    sim.change(identity, 'keystone/0', KEYSTONE_UNIT_DATA)
+    assert {'identity-service.available',
+            'identity-service.available.auth'} <= sim.flags
+    assert 'identity-service.available.ssl' not in sim.flags
+    with sim.hook('update-status'):
+        ep = sim.endpoint('identity-service')
+        assert (ep.service_host(), ep.service_port(), ep.auth_port(),
+                ep.service_protocol(), ep.auth_protocol()) == (
+            '10.5.2.1', '5000', '35357', 'http', 'http')
+        assert (ep.service_tenant(), ep.service_username(),
+                ep.service_password(), ep.service_tenant_id()) == (
+            'services', 'mistral', 'ks-s3cret', 't1')
+        assert (ep.service_domain(), ep.service_domain_id(),
+                ep.api_version(), ep.admin_domain_id(),
+                ep.service_type()) == (
+            'service_domain', 'd1', '3', 'ad1', 'workflowv2')
+        assert ep.ca_cert() is None
+
+
+def test_ca_cert_decoded(sim, identity):
+    data = dict(KEYSTONE_UNIT_DATA,
+                ca_cert=base64.b64encode(CA_PEM.encode()).decode())
+    sim.change(identity, 'keystone/0', data)
+    with sim.hook('update-status'):
+        assert sim.endpoint('identity-service').ca_cert() == CA_PEM
+
+
+def test_application_data_wins(sim, identity):
+    app = {'service-host': '10.5.9.9', 'service-port': '5000',
+           'service-protocol': 'https', 'auth-host': '10.5.9.9',
+           'auth-port': '5000', 'auth-protocol': 'https',
+           'service-project-name': 'services',
+           'service-project-id': 'p9', 'service-user-name': 'svc-mistral',
+           'service-password': 'k8s-pw', 'service-domain-name': 'sd'}
+    sim.change(identity, 'keystone/0', {'private-address': '10.5.1.1'},
+               app_data=app)
+    assert 'identity-service.available' in sim.flags
+    with sim.hook('update-status'):
+        ep = sim.endpoint('identity-service')
+        assert (ep.service_host(), ep.service_username(),
+                ep.service_tenant_id(), ep.service_domain()) == (
+            '10.5.9.9', 'svc-mistral', 'p9', 'sd')
+
+
+def test_service_endpoints_app_data_for_leader(sim, identity):
+    with sim.hook('leader-elected'):
+        from charms.reactive import set_flag
+        set_flag('leadership.is_leader')
+        sim.endpoint('identity-service').register_endpoints(
+            'mistral', 'RegionOne', 'http://p', 'http://i', 'http://a',
+            service_type='workflowv2', service_description='Workflow')
+    app = sim.local_app_data(identity)
+    assert app['region'] == 'RegionOne'
+    assert json.loads(app['service-endpoints']) == [{
+        'service_name': 'mistral', 'type': 'workflowv2',
+        'description': 'Workflow', 'public_url': 'http://p',
+        'internal_url': 'http://i', 'admin_url': 'http://a'}]
+
+
+@pytest.mark.parametrize('key', ['service_password', 'auth_port',
+                                 'service_tenant_id'])
+@pytest.mark.parametrize('value', [None, '', '__null__'])
+def test_missing_or_null_key_not_available(sim, identity, key, value):
+    sim.change(identity, 'keystone/0', dict(KEYSTONE_UNIT_DATA,
+                                            **{key: value}))
+    assert 'identity-service.available' not in sim.flags
+    assert 'identity-service.available.auth' not in sim.flags
+
+
+def test_withdrawn_then_departed(sim, identity):
+    sim.change(identity, 'keystone/0', KEYSTONE_UNIT_DATA)
+    sim.change(identity, 'keystone/0', {'service_password': None})
+    assert 'identity-service.available' not in sim.flags
+    sim.change(identity, 'keystone/0', KEYSTONE_UNIT_DATA)
+    sim.depart(identity, 'keystone/0')
+    sim.break_relation(identity)
+    assert not {f for f in sim.flags if f.startswith('identity-service.')}
+
+
+def test_endpoint_checksums_tolerate_garbage(sim, identity):
+    sim.change(identity, 'keystone/0',
+               dict(KEYSTONE_UNIT_DATA, ep_changed='{not json'))
+    with sim.hook('update-status'):
+        assert sim.endpoint('identity-service').endpoint_checksums() == {}
+    sim.change(identity, 'keystone/0', {'ep_changed': '{"nova": "abc"}'})
+    with sim.hook('update-status'):
+        assert sim.endpoint('identity-service').endpoint_checksums() == {
+            'nova': 'abc'}
+
+
+def test_password_not_logged(sim, identity):
+    sim.change(identity, 'keystone/0', KEYSTONE_UNIT_DATA)
+    assert 'ks-s3cret' not in sim.logged()
