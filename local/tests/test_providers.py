@@ -80,7 +80,10 @@ def shortstr(text):
 
 def read_method(sock):
     """(class id, method id) of the next method frame, None on close."""
-    header = sock.recv(7, socket.MSG_WAITALL)
+    try:
+        header = sock.recv(7, socket.MSG_WAITALL)
+    except ConnectionResetError:  # how RabbitMQ refuses a bad login
+        return None
     if len(header) < 7:
         return None
     size = struct.unpack('>BHI', header)[2]
@@ -161,7 +164,7 @@ def psql_as(answer, sql):
     env = dict(os.environ, PGHOST=fields['host'], PGPORT=fields['port'],
                PGDATABASE=fields['dbname'], PGUSER=fields['user'],
                PGPASSWORD=fields['password'], PGCONNECT_TIMEOUT='5')
-    return subprocess.run(['psql', '-X', '-At', '-c', sql], env=env,
+    return subprocess.run(['psql', '-X', '-q', '-At', '-c', sql], env=env,
                           capture_output=True, text=True)
 
 
@@ -314,14 +317,12 @@ def test_keystone_service_user_sees_mistral_in_catalog(keystone):
     for interface in ('public', 'internal', 'admin'):
         assert find_endpoint(body, 'workflowv2', interface) == MISTRAL_URL
     # Mistral's auth middleware validates user tokens with its own token.
-    headers, checked = call('GET', '/auth/tokens', token=token)
-    assert checked['token']['user']['name'] == 'mistral'
-    subject = keystone.admin_token()
     request = urllib.request.Request(
         'http://127.0.0.1:5000/v3/auth/tokens',
-        headers={'X-Auth-Token': token, 'X-Subject-Token': subject})
+        headers={'X-Auth-Token': token,
+                 'X-Subject-Token': keystone.admin_token()})
     with urllib.request.urlopen(request) as validated:
-        assert validated.status == 200
+        assert json.load(validated)['token']['user']['name'] == 'admin'
 
 
 def test_keystone_service_user_can_consume_a_trust(keystone):

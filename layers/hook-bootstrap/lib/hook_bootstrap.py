@@ -158,8 +158,10 @@ def build_venv(charm, venv, wanted):
     installed += apt_install(layer_options(charm).get('packages') or ())
     if os.path.lexists(venv):
         shutil.rmtree(venv)
+    # No pip of its own (ensurepip costs ~10s): apt's pip, visible through
+    # the system site-packages, installs into the venv it runs under.
     subprocess.check_call([SYSTEM_PYTHON, '-m', 'venv',
-                           '--system-site-packages', venv])
+                           '--system-site-packages', '--without-pip', venv])
     wheels = wheelhouse_files(charm)
     if wheels:
         subprocess.check_call(pip_install_command(venv, charm, wheels))

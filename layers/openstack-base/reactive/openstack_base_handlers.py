@@ -45,6 +45,13 @@ def converge():
         charm.configure(related_endpoints())
 
 
+@when('nrpe-external-master.available')
+@when_not(UPDATE_STATUS)
+def update_monitoring(nrpe):
+    with the_charm() as charm:
+        charm.update_nrpe_checks(nrpe)
+
+
 def assess_status():
     with the_charm() as charm:
         charm.assess_status()

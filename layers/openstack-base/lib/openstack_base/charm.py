@@ -30,6 +30,7 @@ RENDERED = 'config.rendered'
 UPDATE_STATUS = 'is-update-status-hook'
 
 LAYER_TEMPLATES = 'templates'
+NAGIOS_PLUGINS = '/usr/lib/nagios/plugins/'
 
 
 def _charm_dir():
@@ -439,6 +440,38 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def restart_services(self):
         self.request_restart(self.services())
         self.reconcile_services()
+
+    # --- monitoring -------------------------------------------------------
+    def nrpe_checks(self):
+        """{check name: (description, command)}: one per process, one
+        HTTP check per API port."""
+        checks = {}
+        for daemon in self.daemons():
+            # The daemon's own log file names it uniquely on the command
+            # line, even where several run the same program.
+            pattern = ' '.join(daemon.command[1:])
+            checks[daemon.name] = (
+                '{} process'.format(daemon.name),
+                [NAGIOS_PLUGINS + 'check_procs', '-c', '1:', '-u',
+                 daemon.user, '--ereg-argument-array',
+                 "'{}$'".format(pattern)])
+        for service, port in self.api_ports.items():
+            checks['{}-http'.format(service)] = (
+                '{} answers HTTP on port {}'.format(service, port),
+                [NAGIOS_PLUGINS + 'check_http', '-I', '127.0.0.1', '-p',
+                 str(port), '-u', '/'])
+        return checks
+
+    def update_nrpe_checks(self, nrpe):
+        context = self.config.get('nagios_context') or 'juju'
+        groups = self.config.get('nagios_servicegroups') or context
+        wanted = self.nrpe_checks()
+        for name in nrpe.checks():
+            if name not in wanted:
+                nrpe.remove_check(name)
+        for name, (description, command) in sorted(wanted.items()):
+            nrpe.add_check(command, name, description, context, groups)
+        nrpe.updated()
 
     # --- status -----------------------------------------------------------
     def custom_status(self):
