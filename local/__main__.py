@@ -53,6 +53,10 @@ def parser():
     log.add_argument('unit')
     log.add_argument('-n', '--lines', type=int, default=0)
     sub.add_parser('destroy')
+    demo_cmd = sub.add_parser('demo', help='deploy build/mistral related '
+                              'to rabbitmq-server, postgresql and keystone')
+    demo_cmd.add_argument('charm', nargs='?', default=DEFAULT_CHARM)
+    demo_cmd.add_argument('-n', '--units', type=int, default=1)
     return top
 
 
@@ -81,7 +85,8 @@ def main(argv=None):
     controller = Controller(model)
     try:
         result = dispatch(controller, args)
-    except (OperationError, HookFailed) as error:
+    except (OperationError, HookFailed, ValueError, RuntimeError,
+            OSError) as error:
         sys.stderr.write('ERROR {}\n'.format(error))
         return 1
     if args.command == 'destroy':
@@ -101,30 +106,37 @@ def main(argv=None):
     return 1 if failures else 0
 
 
+# command -> what it asks of the controller
+COMMANDS = {
+    'deploy': lambda c, a: c.deploy(a.charm, a.app, a.units),
+    'add-unit': lambda c, a: [c.add_unit(a.app)
+                              for _ in range(a.num_units)],
+    'relate': lambda c, a: c.relate(a.left, a.right),
+    'remove-relation': lambda c, a: c.remove_relation(a.left, a.right),
+    'config': lambda c, a: c.config(a.app, a.pairs, a.reset),
+    'run': lambda c, a: c.run_action(a.unit, a.action, a.params),
+    'hook': lambda c, a: c.hook(a.unit, a.hook),
+    'upgrade-charm': lambda c, a: c.upgrade_charm(a.app, a.path),
+    'resolved': lambda c, a: c.resolved(a.unit),
+    'destroy': lambda c, a: c.destroy(),
+    'demo': lambda c, a: demo(c, a),
+}
+# The relations of the smallest working Mistral deployment.
+DEMO_RELATIONS = (('mistral:amqp', 'rabbitmq-server'),
+                  ('mistral:db', 'postgresql'),
+                  ('mistral:identity-service', 'keystone'))
+
+
+def demo(controller, args):
+    """Deploy build/mistral with its providers and show the status."""
+    app = controller.deploy(args.charm, 'mistral', args.units)
+    for left, right in DEMO_RELATIONS:
+        controller.relate(left.replace('mistral', app, 1), right)
+    sys.stdout.write(status_view.render(controller.model.read()))
+
+
 def dispatch(controller, args):
-    command = args.command
-    if command == 'deploy':
-        return controller.deploy(args.charm, args.app, args.units)
-    if command == 'add-unit':
-        return [controller.add_unit(args.app)
-                for _ in range(args.num_units)]
-    if command == 'relate':
-        return controller.relate(args.left, args.right)
-    if command == 'remove-relation':
-        return controller.remove_relation(args.left, args.right)
-    if command == 'config':
-        return controller.config(args.app, args.pairs, args.reset)
-    if command == 'run':
-        return controller.run_action(args.unit, args.action, args.params)
-    if command == 'hook':
-        return controller.hook(args.unit, args.hook)
-    if command == 'upgrade-charm':
-        return controller.upgrade_charm(args.app, args.path)
-    if command == 'resolved':
-        return controller.resolved(args.unit)
-    if command == 'destroy':
-        return controller.destroy()
-    raise OperationError('unknown command ' + command)
+    return COMMANDS[args.command](controller, args)
 
 
 if __name__ == '__main__':

@@ -384,4 +384,3 @@ def _hook_args(step):
 
 def status(name, message):
     return {'status': name, 'message': message, 'since': time.time()}
-

@@ -294,9 +294,12 @@ def relation_ids(ctx, opts, args):
     if not endpoint:
         raise ToolError('no endpoint name specified')
     state = ctx.model.read()
+    # A relation being removed is still listed during -departed hooks;
+    # by -broken the unit has forgotten it and it is gone, as in Juju.
+    known = state['units'][ctx.unit]['relations']
     write(['{}:{}'.format(endpoint, rel_id)
            for rel_id, rel in m.relations_of(state, ctx.app, endpoint)
-           if rel.get('life') != 'dying'], opts)
+           if rel.get('life') != 'dying' or str(rel_id) in known], opts)
 
 
 def relation_list(ctx, opts, args):
@@ -570,6 +573,17 @@ def usage(tool):
 
 
 def main(tool, argv, environ=os.environ):
+    trace = environ.get('LOCAL_JUJU_TRACE')
+    if trace:  # measuring: record each call's duration
+        started = time.monotonic()
+        code = run(tool, argv, environ)
+        with open(trace, 'a') as out:
+            out.write('{} {:.4f}\n'.format(tool, time.monotonic() - started))
+        return code
+    return run(tool, argv, environ)
+
+
+def run(tool, argv, environ):
     try:
         opts, args = parse(tool, argv)
         if opts.get('--help') or opts.get('-h'):

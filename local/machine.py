@@ -62,6 +62,12 @@ def mount_points():
         return {line.split()[4].replace('\\040', ' ') for line in info}
 
 
+def unit_namespaces_alive():
+    """Whether any model still keeps a unit's mount namespace."""
+    with open('/proc/self/mountinfo') as info:
+        return any(' - nsfs ' in line and 'mnt:[' in line for line in info)
+
+
 def run(cmd):
     proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
@@ -228,8 +234,8 @@ def teardown(root):
     if ns_dir in mount_points():
         run(['umount', ns_dir])
     record = os.path.join(root, 'host-mount-points')
-    if not os.path.exists(record):
-        return
+    if not os.path.exists(record) or unit_namespaces_alive():
+        return  # another model's units still mount onto them
     with open(record) as created:
         paths = created.read().split()
     for path in reversed(paths):

@@ -61,6 +61,8 @@ class Runner:
             'JUJU_CHARM_HTTP_PROXY': '', 'JUJU_CHARM_HTTPS_PROXY': '',
             'JUJU_CHARM_NO_PROXY': '',
         }
+        if os.environ.get('LOCAL_JUJU_TRACE'):
+            env['LOCAL_JUJU_TRACE'] = os.environ['LOCAL_JUJU_TRACE']
         if action:
             env.update(JUJU_ACTION_NAME=hook, JUJU_ACTION_UUID=action,
                        JUJU_ACTION_TAG='action-' + action,

@@ -30,3 +30,22 @@ def sim(tmp_path):
     simulator = RelationSim(tmp_path)
     yield simulator
     simulator.close()
+
+
+@pytest.fixture
+def unit(tmp_path, monkeypatch):
+    """A Mistral unit: fake Juju and init system, real charm code."""
+    from fake_juju import Unit
+    unit = Unit(tmp_path, monkeypatch)
+    yield unit
+    unit.juju.close()
+
+
+@pytest.fixture(autouse=True)
+def no_apt(monkeypatch):
+    """Unit tests never touch the machine's packages."""
+    import charmhelpers.fetch.ubuntu as apt
+
+    def refuse(cmd, *args, **kwargs):
+        raise RuntimeError('unit test ran {}'.format(cmd))
+    monkeypatch.setattr(apt, '_run_with_retries', refuse)

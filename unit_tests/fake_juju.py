@@ -1,16 +1,20 @@
-"""A unit's view of Juju, in memory, for tests of the charm library.
+"""A unit's view of Juju and of its init system, in memory, for tests of
+the charm library.
 
-Stands in for the hook tools at the charmhelpers.hookenv boundary (config,
-leadership, status, addresses); flags are real charms.reactive flags in a
-temporary unit state database. The templates are the real ones,
-assembled the way charm-build layers them.
+CharmSim extends relation_sim.RelationSim (real charms.reactive flags and
+endpoints, hook tools replaced at the charmhelpers.hookenv boundary) with
+leadership data and the real templates, assembled the way charm-build
+layers them. FakeInit stands in for systemd/sysv init.
 """
 
+import contextlib
 import os
 import shutil
 
 import yaml
-from charmhelpers.core import hookenv, host, unitdata
+from charmhelpers.core import hookenv, host
+
+from relation_sim import RelationSim, make_charm_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = ('layers/openstack-base', 'src')     # bottom first, as built
@@ -23,6 +27,9 @@ def assemble_charm_dir(dest):
         src = os.path.join(ROOT, layer)
         shutil.copytree(os.path.join(src, 'templates'),
                         os.path.join(dest, 'templates'), dirs_exist_ok=True)
+        for name in ('config.yaml', 'metadata.yaml'):
+            if os.path.exists(os.path.join(src, name)) and layer == 'src':
+                shutil.copy(os.path.join(src, name), dest)
         with open(os.path.join(src, 'layer.yaml')) as f:
             options.update(yaml.safe_load(f).get('options') or {})
     with open(os.path.join(dest, 'layer.yaml'), 'w') as f:
@@ -39,37 +46,35 @@ def config_defaults():
     return defaults
 
 
-class FakeJuju:
-    def __init__(self, tmp_path, monkeypatch, unit='mistral/0',
-                 leader=True, series='bookworm', address='10.0.0.10'):
-        self.unit = unit
-        self.leader = leader
-        self.address = address
-        self.config = config_defaults()
+class CharmSim(RelationSim):
+    """RelationSim plus what the charm library needs beyond relations:
+    leader settings, the built templates, the machine's series, and
+    config defaults from the layers' config.yaml."""
+
+    def __init__(self, tmp_path, monkeypatch, leader=True,
+                 series='bookworm', address='10.0.0.10', **kw):
+        charm_dir = make_charm_dir(str(tmp_path / 'charm'))
+        assemble_charm_dir(charm_dir)
+        super().__init__(tmp_path, leader=leader, address=address,
+                         charm_dir=charm_dir, config=config_defaults(), **kw)
+        self.config = self.options
         self.leader_data = {}
-        self.statuses = []
-        self.version = None
-        self.charm_dir = assemble_charm_dir(str(tmp_path / 'charm'))
-        monkeypatch.setenv('UNIT_STATE_DB', str(tmp_path / 'state.db'))
-        monkeypatch.setenv('JUJU_UNIT_NAME', unit)
-        monkeypatch.setenv('CHARM_DIR', self.charm_dir)
-        monkeypatch.setattr(unitdata, '_KV', None)
-        patches = {
-            'config': lambda *a: dict(self.config),
-            'local_unit': lambda: self.unit,
-            'is_leader': lambda: self.leader,
-            'leader_get': self._leader_get,
-            'leader_set': self._leader_set,
-            'status_set': lambda s, m, **kw: self.statuses.append((s, m)),
-            'application_version_set': self._set_version,
-            'network_get_primary_address': lambda b: self.address,
-            'unit_get': lambda k: self.address,
-            'charm_dir': lambda: self.charm_dir,
-        }
-        for name, fake in patches.items():
-            monkeypatch.setattr(hookenv, name, fake)
+        self.at_every_hook = []
+        monkeypatch.setattr(hookenv, 'leader_get', self._leader_get)
+        monkeypatch.setattr(hookenv, 'leader_set', self._leader_set)
+        monkeypatch.setattr(hookenv, 'local_unit', lambda: self.local_unit)
+        monkeypatch.setattr(hookenv, 'charm_dir', lambda: self.charm_dir)
         monkeypatch.setattr(host, 'lsb_release',
                             lambda: {'DISTRIB_CODENAME': series})
+
+    @contextlib.contextmanager
+    def hook(self, *args, **kwargs):
+        with super().hook(*args, **kwargs):
+            # What importing a handler module that calls
+            # hookenv.atexit() does in a real hook.
+            for callback in self.at_every_hook:
+                hookenv.atexit(callback)
+            yield self
 
     def _leader_get(self, key=None):
         return self.leader_data.get(key) if key else dict(self.leader_data)
@@ -79,12 +84,15 @@ class FakeJuju:
             raise RuntimeError('leader-set from a non-leader')
         self.leader_data.update(settings or {}, **kw)
 
-    def _set_version(self, version):
-        self.version = version
-
     @property
     def status(self):
-        return self.statuses[-1] if self.statuses else None
+        states = [s for s in self.statuses if s[0] != 'version']
+        return states[-1] if states else None
+
+    @property
+    def version(self):
+        versions = [v for s, v in self.statuses if s == 'version']
+        return versions[-1] if versions else None
 
 
 class FakeInit:
@@ -106,9 +114,14 @@ class FakeInit:
             'restart': lambda n: self._do('restart', n, self.running.add),
             'set_enabled': lambda n, on: None,
             'reload_definitions': lambda: None,
+            'remove': self._remove,
         }
         for name, fake in fakes.items():
             monkeypatch.setattr(daemons, name, fake)
+
+    def _remove(self, name):
+        self._do('stop', name, self.running.discard)
+        os.unlink(os.path.join(self.unit_dir, name))
 
     def _do(self, action, name, change):
         self.calls.append((action, name))
@@ -120,3 +133,53 @@ class FakeInit:
 
     def forget(self):
         self.calls.clear()
+
+
+COMPLETE = ('amqp.connected', 'amqp.available',
+            'identity-service.connected', 'identity-service.available',
+            'shared-db.connected', 'shared-db.available')
+
+
+class Unit:
+    """A Mistral unit with fake Juju and init system, real everything
+    else; config files go to a temporary /etc, database migrations and
+    apt are recorded, not run."""
+
+    def __init__(self, tmp_path, monkeypatch, series='bookworm'):
+        import subprocess
+        from charm.openstack.mistral import MistralCharm
+        from charmhelpers import fetch
+        self.juju = CharmSim(tmp_path, monkeypatch, series=series)
+        self.init = FakeInit(tmp_path, monkeypatch)
+        self.etc = tmp_path / 'etc'
+        self.conf = str(self.etc / 'mistral.conf')
+        self.haproxy = str(self.etc / 'haproxy.cfg')
+        monkeypatch.setattr(MistralCharm, 'config_files', {
+            self.conf: 'mistral.conf',
+            str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
+        monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
+        monkeypatch.setattr(MistralCharm, 'group', 'root')
+        monkeypatch.setattr(MistralCharm, '_in_archive',
+                            staticmethod(lambda package: False))
+        self.sync_calls = []
+        monkeypatch.setattr(subprocess, 'check_call',
+                            lambda cmd, **kw: self.sync_calls.append(cmd))
+        self.installed = []
+        monkeypatch.setattr(fetch, 'apt_install',
+                            lambda pkgs, **kw: self.installed.extend(pkgs))
+        monkeypatch.setattr(fetch, 'filter_installed_packages',
+                            lambda pkgs: list(pkgs))
+        monkeypatch.setattr(fetch, 'apt_update', lambda **kw: None)
+        self.upgrades = []
+        monkeypatch.setattr(fetch, 'apt_upgrade',
+                            lambda **kw: self.upgrades.append(kw))
+        self.charm_class = MistralCharm
+
+    def charm(self, release='zed', **config):
+        self.juju.config.update(config)
+        return self.charm_class(release)
+
+    def relate_all(self):
+        from charms.reactive import flags
+        for flag in COMPLETE + ('charm.installed',):
+            flags.set_flag(flag)

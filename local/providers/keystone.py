@@ -160,6 +160,10 @@ class Keystone(Provider):
         if not self.ledger.get('bootstrapped'):
             self._bootstrap(progress)
         if not self._running():
+            if support.port_open(HOST, PORT):
+                raise support.ProviderError(
+                    '{}:{} is taken by a keystone this state dir did not '
+                    'start; destroy() its provider first'.format(HOST, PORT))
             progress('starting keystone (uwsgi on {}:{})'.format(HOST, PORT))
             self._start()
         support.wait_until(self._answers, 'keystone on ' + URL, timeout=180)
@@ -284,17 +288,19 @@ class Keystone(Provider):
         return found
 
     def respond(self, relation):
+        requests = self.requests(relation)
+        if not requests:
+            return  # nothing asked yet: spare an admin token
         catalog = Catalog(self.admin_token())
         ids = self.ledger.get('ids')
-        for service, request in sorted(self.requests(relation).items()):
+        for service, request in sorted(requests.items()):
             service_type = SERVICE_TYPES.get(service.partition('_')[0])
             if service_type is None:
                 continue  # charm-keystone refuses unknown services too
             self._register(catalog, service, service_type, request)
             user, password, roles = self._service_user(
                 catalog, service, ids, request)
-            self.ledger.set('relations', dict(
-                self.ledger.get('relations', {}), **{relation.id: user['id']}))
+            self.ledger.remember(relation.id, user['id'])
             answer = self._answer(service_type, request, user, password, ids)
             if roles:
                 answer['created_roles'] = ','.join(roles)
@@ -366,7 +372,7 @@ class Keystone(Provider):
         }
 
     def relation_removed(self, relation):
-        user_id = self.ledger.get('relations', {}).get(relation.id)
+        user_id = self.ledger.recall(relation.id)
         if user_id:
             Catalog(self.admin_token()).call(
                 'PATCH', '/users/' + user_id,

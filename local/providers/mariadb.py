@@ -117,8 +117,7 @@ class MySQLRouter(Provider):
             answer[key.format('allowed_units')] = ' '.join(request['units'])
         if len(answer) == 2:
             return  # nothing asked yet: the real router stays silent too
-        self.ledger.set('relations', dict(
-            self.ledger.get('relations', {}), **{relation.id: granted}))
+        self.ledger.remember(relation.id, granted)
         for unit in relation.provider_units:
             relation.set_unit(unit, answer)
 
@@ -146,8 +145,7 @@ class MySQLRouter(Provider):
         return password
 
     def relation_removed(self, relation):
-        for username, host in self.ledger.get('relations', {}).get(
-                relation.id, []):
+        for username, host in (self.ledger.recall(relation.id) or []):
             mysql('REVOKE ALL PRIVILEGES, GRANT OPTION FROM {}'.format(
                 account(username, host)), secret=True)
 

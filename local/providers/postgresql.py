@@ -174,8 +174,7 @@ class PostgreSQL(Provider):
         user = 'juju_{}'.format(app)
         password = support.secret(self.state_dir, 'role-' + user)
         self.cluster.ensure_role(user, password)
-        self.ledger.set('relations', dict(
-            self.ledger.get('relations', {}), **{relation.id: user}))
+        self.ledger.remember(relation.id, user)
         self.cluster.ensure_database(database, owner=user)
         for role in filter(None, request.get('roles', '').split(',')):
             self.cluster.ensure_role(role.strip(), support.secret(
@@ -214,6 +213,6 @@ class PostgreSQL(Provider):
         return ','.join(sorted(subnets))
 
     def relation_removed(self, relation):
-        user = self.ledger.get('relations', {}).get(relation.id)
+        user = self.ledger.recall(relation.id)
         if user:
             self.cluster.revoke_login(user)

@@ -90,8 +90,7 @@ class RabbitMQ(Provider):
             # The real charm answers one request per relation; every unit
             # of a client application asks for the same user and vhost.
             answer['password'] = self.grant(username, vhost)
-            self.ledger.set('relations', dict(
-                self.ledger.get('relations', {}), **{relation.id: username}))
+            self.ledger.remember(relation.id, username)
         for unit in relation.provider_units:
             relation.set_unit(unit, answer)
 
@@ -119,6 +118,6 @@ class RabbitMQ(Provider):
                 if line.strip()}
 
     def relation_removed(self, relation):
-        username = self.ledger.get('relations', {}).get(relation.id)
+        username = self.ledger.recall(relation.id)
         if username:
             rabbitmqctl('delete_user', username, check=False)

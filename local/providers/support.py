@@ -105,6 +105,14 @@ class Ledger:
         os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
         write_private(self.path, json.dumps(data, indent=1, sort_keys=True))
 
+    def remember(self, relation_id, value):
+        """What a relation was granted, for relation_removed()."""
+        self.set('relations', dict(self.get('relations', {}),
+                                   **{str(relation_id): value}))
+
+    def recall(self, relation_id):
+        return self.get('relations', {}).get(str(relation_id))
+
     def add(self, key, item):
         items = self.get(key, [])
         if item not in items:

@@ -51,3 +51,7 @@ def controller(state_root):
 def deployed(controller):
     controller.deploy(TOY_CHARM)
     return controller
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'needs_root: uses mount namespaces')

@@ -46,7 +46,8 @@ def ensured(cls, tmp_path_factory):
 
 
 def relation(provider, endpoint, data, rid=1):
-    return RelationView('{}:{}'.format(endpoint, rid), endpoint,
+    # Relation ids are ints, as the emulator passes them.
+    return RelationView(rid, endpoint,
                         {'mistral/0': dict(data, **{
                             'private-address': '127.0.0.1',
                             'ingress-address': '127.0.0.1',

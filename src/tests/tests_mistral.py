@@ -30,6 +30,8 @@ MISTRAL_CONF = '/etc/mistral/mistral.conf'
 MISTRAL_SERVICES = (
     'mistral-api', 'mistral-engine', 'mistral-executor',
     'mistral-event-engine')
+# The charm runs the cron trigger loop in one process, on the leader only.
+LEADER_SERVICES = ('mistral-cron-trigger',)
 ENDPOINT_INTERFACES = ('public', 'internal', 'admin')
 FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
 # Charm actions and options the tests use (checked offline against the
@@ -176,21 +178,27 @@ class MistralBaseTest(unittest.TestCase):
             model_name=self.model_name,
             states=self.test_config.get('target_deploy_status', {}))
 
+    def services_of(self, unit_name):
+        if unit_name == self.lead_unit:
+            return MISTRAL_SERVICES + LEADER_SERVICES
+        return MISTRAL_SERVICES
+
     def service_pids(self, unit_name):
+        services = self.services_of(unit_name)
         out = unit_stdout(
             unit_name,
             'systemctl show --property=MainPID --value {}'.format(
-                ' '.join(MISTRAL_SERVICES)),
+                ' '.join(services)),
             model_name=self.model_name)
-        return dict(zip(MISTRAL_SERVICES, (int(p) for p in out.split())))
+        return dict(zip(services, (int(p) for p in out.split())))
 
     def service_states(self, unit_name):
+        services = self.services_of(unit_name)
         # is-active exits non-zero when any is down; the lines still tell.
         result = zaza.model.run_on_unit(
-            unit_name,
-            'systemctl is-active {}'.format(' '.join(MISTRAL_SERVICES)),
+            unit_name, 'systemctl is-active {}'.format(' '.join(services)),
             model_name=self.model_name)
-        return dict(zip(MISTRAL_SERVICES, result.get('Stdout', '').split()))
+        return dict(zip(services, result.get('Stdout', '').split()))
 
 
 class MistralApiTest(MistralBaseTest):
@@ -285,14 +293,12 @@ class MistralOperationsTest(MistralBaseTest):
         for unit, old in before.items():
             def restarted():
                 new = self.service_pids(unit)
-                changed = all(new[s] and new[s] != old[s]
-                              for s in MISTRAL_SERVICES)
+                changed = all(new[s] and new[s] != old[s] for s in old)
                 return new if changed else None
 
             logging.info('Waiting for restarted services on %s', unit)
             wait_for(restarted, timeout=300,
-                     what='new PIDs of {} on {}'.format(
-                         ', '.join(MISTRAL_SERVICES), unit))
+                     what='new PIDs of {} on {}'.format(', '.join(old), unit))
 
     def test_910_pause_and_resume(self):
         unit = self.lead_unit
@@ -302,7 +308,7 @@ class MistralOperationsTest(MistralBaseTest):
         zaza.model.block_until_unit_wl_status(
             unit, 'maintenance', model_name=self.model_name)
         states = self.service_states(unit)
-        self.assertEqual(set(MISTRAL_SERVICES), set(states))
+        self.assertEqual(set(self.services_of(unit)), set(states))
         self.assertNotIn('active', states.values(), states)
 
         zaza.model.run_action(unit, RESUME_ACTION, model_name=self.model_name,
@@ -313,7 +319,7 @@ class MistralOperationsTest(MistralBaseTest):
         zaza.model.block_until_wl_status_info_starts_with(
             self.application_name, 'Unit is ready',
             model_name=self.model_name)
-        self.assertEqual({s: 'active' for s in MISTRAL_SERVICES},
+        self.assertEqual({s: 'active' for s in self.services_of(unit)},
                          self.service_states(unit))
         # The API answers again, not just its process being up.
         wait_for(self.api_answers, timeout=120, what='the API after resume')

@@ -24,16 +24,20 @@ SYSTEM_PYTHON = '/usr/bin/python3'
 
 # What the charm libraries need from the system: venv/pip to build the
 # venv, setuptools for the distutils that charmhelpers imports (gone from
-# the standard library in 3.12), and dependencies that are compiled
-# (PyYAML, MarkupSafe, psutil) or packaged everywhere, so the wheelhouse
-# can stay pure Python.
+# the standard library in 3.12), pkg_resources that charms.reactive
+# imports, and dependencies that are compiled
+# (PyYAML, MarkupSafe, netifaces, psutil) or packaged everywhere, so the
+# wheelhouse can stay pure Python. charmhelpers.contrib imports netifaces
+# and psutil at module level (and would apt-install them itself).
 SYSTEM_PACKAGES = (
     'python3-venv',
     'python3-pip',
     'python3-setuptools',
+    'python3-pkg-resources',
     'python3-yaml',
     'python3-jinja2',
     'python3-netaddr',
+    'python3-netifaces',
     'python3-pbr',
     'python3-six',
     'python3-psutil',

@@ -6,7 +6,9 @@ the workload status. Relation requests are the charm's own handlers.
 """
 
 from charmhelpers.core import hookenv
-from charms.reactive import clear_flag, hook, set_flag, when, when_not
+from charms.reactive import (
+    clear_flag, endpoint_from_flag, hook, set_flag, when, when_not,
+)
 
 from openstack_base.charm import (
     INSTALLED, UPDATE_STATUS, charm_class, provide_charm_instance,
@@ -47,9 +49,10 @@ def converge():
 
 @when('nrpe-external-master.available')
 @when_not(UPDATE_STATUS)
-def update_monitoring(nrpe):
+def update_monitoring():
     with the_charm() as charm:
-        charm.update_nrpe_checks(nrpe)
+        charm.update_nrpe_checks(
+            endpoint_from_flag('nrpe-external-master.available'))
 
 
 def assess_status():

@@ -1,0 +1,174 @@
+"""The charm's handlers, dispatched by the real charms.reactive bus, with
+the real interfaces, against relation data recorded from the real peer
+charms: install, relate one by one, render, migrate, start, report."""
+
+import configparser
+import importlib.util
+import os
+
+import pytest
+import yaml
+from charms.reactive import bus
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PEERS = yaml.safe_load(open(os.path.join(HERE, '..', 'data', 'peers.yaml')))
+HANDLER_MODULES = ('layers/openstack-base/reactive/openstack_base_handlers.py',
+                   'src/reactive/mistral_handlers.py')
+
+
+SERIES = {'yoga': 'jammy', 'zed': 'bookworm', 'caracal': 'noble'}
+
+
+@pytest.fixture
+def story(unit):
+    """The unit with only this charm's handlers registered on the bus."""
+    saved = dict(bus.Handler._HANDLERS)
+    bus.Handler._HANDLERS.clear()
+    modules = []
+    for path in HANDLER_MODULES:
+        spec = importlib.util.spec_from_file_location(
+            'story_' + os.path.basename(path)[:-3],
+            os.path.join(ROOT, path))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        modules.append(module)
+    unit.juju.at_every_hook.append(modules[0].assess_status)
+    yield unit
+    bus.Handler._HANDLERS.clear()
+    bus.Handler._HANDLERS.update(saved)
+
+
+def run(unit, hook, rid=None, remote=None):
+    unit.juju.run_hook(hook, rid, remote)
+
+
+def add_peer(unit, endpoint, app):
+    rid = unit.juju.relate(endpoint, app)
+    for name, data in PEERS[app].items():
+        unit.juju.join(rid, name)
+    return rid
+
+
+def answer(unit, rid, app):
+    for name, data in PEERS[app].items():
+        unit.juju.change(rid, name, data)
+
+
+def ini(path):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    return parser
+
+
+def test_install_leaves_everything_stopped(story):
+    run(story, 'install')
+    assert 'mistral-engine' in story.installed
+    assert 'haproxy' in story.installed
+    assert sorted(os.listdir(story.init.unit_dir)) == [
+        'mistral-api', 'mistral-cron-trigger', 'mistral-engine',
+        'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
+    assert story.init.running == set()
+    assert story.juju.status == (
+        'blocked', "Missing relations: 'amqp', 'identity-service', "
+        "'shared-db' or 'db'")
+
+
+@pytest.mark.parametrize('release', ['yoga', 'zed', 'caracal'])
+@pytest.mark.parametrize('database', ['mysql', 'postgresql'])
+def test_relations_one_by_one_until_active(story, monkeypatch, release,
+                                           database):
+    import openstack_base.charm as charm_module
+    from charmhelpers.core import host
+    monkeypatch.setattr(charm_module, 'select_release', lambda base: release)
+    monkeypatch.setattr(host, 'lsb_release',
+                        lambda: {'DISTRIB_CODENAME': SERIES[release]})
+    charm_module.forget_charm_instance()
+    run(story, 'install')
+
+    amqp = add_peer(story, 'amqp', 'rabbitmq-server')
+    assert story.juju.local_data(amqp)['username'] == 'mistral'
+    assert story.juju.local_data(amqp)['vhost'] == 'openstack'
+    assert story.juju.status[0] == 'blocked'
+    answer(story, amqp, 'rabbitmq-server')
+
+    if database == 'mysql':
+        db = add_peer(story, 'shared-db', 'mysql-router')
+        sent = story.juju.local_data(db)
+        assert (sent['database'], sent['username'], sent['hostname']) == (
+            'mistral', 'mistral', '10.0.0.10')
+        answer(story, db, 'mysql-router')
+        expected_db = ('mysql+pymysql://mistral:mysql%3Apw%40@127.0.0.1:'
+                       '3306/mistral?charset=utf8')
+    else:
+        story.juju.address = '10.0.0.10'
+        db = add_peer(story, 'db', 'postgresql')
+        assert story.juju.local_data(db)['database'] == 'mistral'
+        answer(story, db, 'postgresql')
+        expected_db = ('postgresql+psycopg2://mistral_u:pgpw@10.5.3.1:5432/'
+                       'mistral')
+
+    keystone = add_peer(story, 'identity-service', 'keystone')
+    sent = story.juju.local_data(keystone)
+    assert sent['service'] == 'mistral'
+    assert sent['region'] == 'RegionOne'
+    assert sent['public_url'] == 'http://10.0.0.10:8989/v2'
+    assert sent['admin_url'] == 'http://10.0.0.10:8989/v2'
+    assert story.juju.status == (
+        'waiting', "Incomplete relations: 'identity-service'")
+    answer(story, keystone, 'keystone')
+
+    assert story.juju.status == ('active', 'Unit is ready')
+    conf = ini(story.conf)
+    assert conf['DEFAULT']['transport_url'] == (
+        'rabbit://mistral:rabbit%20pw%2F%2B@10.5.1.1:5672,'
+        'mistral:rabbit%20pw%2F%2B@10.5.1.2:5672/openstack')
+    assert conf['database']['connection'] == expected_db
+    auth = conf['keystone_authtoken']
+    assert auth['www_authenticate_uri'] == 'http://10.5.2.1:5000/v3'
+    assert auth['auth_url'] == 'http://10.5.2.1:35357'
+    assert (auth['username'], auth['password'], auth['project_name']) == (
+        'mistral', 'ks-secret', 'services')
+    assert auth['user_domain_name'] == 'service_domain'
+    assert conf['api']['port'] == '8979'
+    assert conf['api']['host'] == '10.0.0.10'
+    assert conf['cron_trigger']['enabled'] == 'false'
+    assert [c[-1] for c in story.sync_calls] == ['head', 'populate']
+    assert 'mistral-api' in story.init.running
+    haproxy = open(story.haproxy).read()
+    assert 'bind *:8989' in haproxy
+    assert 'server mistral-0 10.0.0.10:8979 check' in haproxy
+    cron = ini(str(story.etc / 'cron.conf'))
+    assert cron['cron_trigger']['enabled'] == 'True'
+    assert cron['api']['host'] == '127.0.0.1'
+
+
+def test_update_status_only_checks(story):
+    run(story, 'install')
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(story, add_peer(story, endpoint, app), app)
+    assert story.juju.status == ('active', 'Unit is ready')
+    story.init.forget()
+    story.init.running.discard('mistral-executor')
+    run(story, 'update-status')
+    assert story.init.calls == []
+    assert story.juju.status == (
+        'blocked', 'Services not running that should be: mistral-executor')
+    run(story, 'config-changed')
+    assert story.init.calls == [('start', 'mistral-executor')]
+
+
+def test_both_databases_block_and_stop(story):
+    run(story, 'install')
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(story, add_peer(story, endpoint, app), app)
+    assert 'mistral-api' in story.init.running
+    answer(story, add_peer(story, 'db', 'postgresql'), 'postgresql')
+    assert story.juju.status == (
+        'blocked', "Conflicting relations: 'shared-db' and 'db' (relate "
+        "only one)")
+    assert story.init.running == set()
