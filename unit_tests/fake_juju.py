@@ -102,6 +102,8 @@ class FakeInit:
         from openstack_base import daemons
         self.running = set()
         self.calls = []
+        self.ports_open = True
+        self.waited = []
         self.unit_dir = str(tmp_path / 'init')
         os.makedirs(self.unit_dir)
         monkeypatch.setattr(daemons, 'uses_systemd', lambda: False)
@@ -115,6 +117,9 @@ class FakeInit:
             'set_enabled': lambda n, on: None,
             'reload_definitions': lambda: None,
             'remove': self._remove,
+            'port_open': lambda address, port: self.ports_open,
+            'wait_for_ports': lambda ports, timeout: self.waited.extend(
+                ports),
         }
         for name, fake in fakes.items():
             monkeypatch.setattr(daemons, name, fake)

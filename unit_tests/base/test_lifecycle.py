@@ -172,3 +172,26 @@ def test_assess_status_sets_status_and_version(unit, monkeypatch):
     unit.charm().assess_status()
     assert unit.juju.status[0] == 'blocked'
     assert unit.juju.version == '15.0.0'
+
+
+def test_ready_means_the_ports_answer(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    # What was started is waited for: haproxy's public port and the API's
+    # backend port behind it.
+    assert sorted(unit.init.waited) == [('10.0.0.10', 8979),
+                                        ('127.0.0.1', 8989)]
+    unit.init.ports_open = False
+    assert unit.charm().workload_status() == (
+        'blocked', 'Ports which should be open, but are not: 8989 '
+        '(haproxy), 8979 (mistral-api)')
+    unit.init.ports_open = True
+    assert unit.charm().workload_status() == ('active', 'Unit is ready')
+
+
+def test_restarting_nothing_waits_for_nothing(unit):
+    unit.relate_all()
+    unit.charm().configure({})
+    unit.init.waited.clear()
+    unit.charm().configure({})
+    assert unit.init.waited == []

@@ -332,8 +332,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
 
     def reconcile_services(self):
         """Bring every service to the state this unit should be in:
-        running (restarting the ones whose files changed) or stopped."""
+        running (restarting the ones whose files changed) or stopped.
+        Waits for the ports of what it started, so that "Unit is ready"
+        means the API answers."""
         run = self.should_run()
+        started = []
         for name in self.services():
             if not run:
                 if daemons.running(name):
@@ -342,9 +345,25 @@ class OpenStackCharm(metaclass=CharmRegistry):
             daemons.set_enabled(name, True)
             if name in self._restart_pending and daemons.running(name):
                 daemons.restart(name)
+                started.append(name)
             elif not daemons.running(name):
                 daemons.start(name)
+                started.append(name)
         self._restart_pending.clear()
+        ports = [p for name, p in self.ports_to_check() if name in started]
+        if ports:
+            daemons.wait_for_ports(ports, self.port_wait_seconds)
+
+    port_wait_seconds = 180
+
+    def ports_to_check(self):
+        """[(service, (address, port))] that must accept connections."""
+        found = []
+        for service, port in self.api_ports.items():
+            found.append(('haproxy', ('127.0.0.1', port)))
+            found.append((service, (self.local_address,
+                                    self.backend_port(port))))
+        return found
 
     def stop_services(self):
         for name in self.services():
@@ -511,6 +530,12 @@ class OpenStackCharm(metaclass=CharmRegistry):
         if stopped:
             return ('blocked', 'Services not running that should be: '
                     '{}'.format(', '.join(stopped)))
+        closed = ['{} ({})'.format(port, service)
+                  for service, (address, port) in self.ports_to_check()
+                  if not daemons.port_open(address, port)]
+        if closed:
+            return ('blocked', 'Ports which should be open, but are not: '
+                    '{}'.format(', '.join(closed)))
         return ('active', 'Unit is ready')
 
     def assess_status(self):

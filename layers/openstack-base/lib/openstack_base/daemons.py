@@ -10,7 +10,9 @@ uwsgi on the public port, for one). A daemon becomes a systemd unit in
 
 import collections
 import os
+import socket
 import subprocess
+import time
 
 from charmhelpers.core import host
 
@@ -101,3 +103,23 @@ def remove(name):
             subprocess.call(['update-rc.d', '-f', name, 'remove'],
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+
+
+def port_open(address, port):
+    try:
+        with socket.create_connection((address, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_ports(endpoints, timeout):
+    """Wait until every (address, port) accepts connections, or timeout;
+    True when all do."""
+    deadline = time.monotonic() + timeout
+    waiting = list(endpoints)
+    while waiting and time.monotonic() < deadline:
+        waiting = [e for e in waiting if not port_open(*e)]
+        if waiting:
+            time.sleep(1)
+    return not waiting
