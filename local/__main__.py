@@ -4,10 +4,11 @@ import argparse
 import os
 import sys
 
+from local import demo
 from local import model as m
 from local import status as status_view
 from local.controller import Controller, OperationError
-from local.runner import HookFailed
+from local.runner import HookFailed, progress
 
 DEFAULT_CHARM = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -54,7 +55,8 @@ def parser():
     log.add_argument('-n', '--lines', type=int, default=0)
     sub.add_parser('destroy')
     demo_cmd = sub.add_parser('demo', help='deploy build/mistral related '
-                              'to rabbitmq-server, postgresql and keystone')
+                              'to rabbitmq-server, postgresql and keystone, '
+                              'wait for it and run a workflow')
     demo_cmd.add_argument('charm', nargs='?', default=DEFAULT_CHARM)
     demo_cmd.add_argument('-n', '--units', type=int, default=1)
     return top
@@ -119,20 +121,8 @@ COMMANDS = {
     'upgrade-charm': lambda c, a: c.upgrade_charm(a.app, a.path),
     'resolved': lambda c, a: c.resolved(a.unit),
     'destroy': lambda c, a: c.destroy(),
-    'demo': lambda c, a: demo(c, a),
+    'demo': lambda c, a: demo.run(c, a.charm, a.units, out=progress),
 }
-# The relations of the smallest working Mistral deployment.
-DEMO_RELATIONS = (('mistral:amqp', 'rabbitmq-server'),
-                  ('mistral:db', 'postgresql'),
-                  ('mistral:identity-service', 'keystone'))
-
-
-def demo(controller, args):
-    """Deploy build/mistral with its providers and show the status."""
-    app = controller.deploy(args.charm, 'mistral', args.units)
-    for left, right in DEMO_RELATIONS:
-        controller.relate(left.replace('mistral', app, 1), right)
-    sys.stdout.write(status_view.render(controller.model.read()))
 
 
 def dispatch(controller, args):

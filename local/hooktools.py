@@ -15,6 +15,7 @@ import time
 
 from local import model as m
 
+STATUS_HISTORY = 100
 LEVELS = ('CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG', 'TRACE')
 STATUSES = ('maintenance', 'blocked', 'waiting', 'active')
 RESERVED_ACTION_KEYS = ('stdout', 'stdout-encoding', 'stderr',
@@ -151,6 +152,8 @@ class Context:
         self.endpoint = environ.get('JUJU_RELATION') or None
         self.action = environ.get('JUJU_ACTION_UUID') or None
         self.context_id = environ.get('JUJU_CONTEXT_ID') or None
+        self.hook = (environ.get('JUJU_HOOK_NAME')
+                     or environ.get('JUJU_ACTION_NAME') or None)
 
     def is_leader(self, state):
         return state['applications'][self.app].get('leader') == self.unit
@@ -343,7 +346,13 @@ def status_set(ctx, opts, args):
                 raise ToolError('this unit is not the leader')
             state['applications'][ctx.app]['status'] = status
         else:
-            state['units'][ctx.unit]['workload'] = status
+            unit = state['units'][ctx.unit]
+            unit['workload'] = status
+            # What `juju show-status-log` shows: statuses a hook passed
+            # through, which the final one alone would hide.
+            history = unit.setdefault('status-history', [])
+            history.append(dict(status, hook=ctx.hook))
+            del history[:-STATUS_HISTORY]
 
 
 def status_get(ctx, opts, args):

@@ -164,6 +164,9 @@ class Unit:
             str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
         monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
+        from openstack_base.adapters import RabbitMQAdapter
+        monkeypatch.setattr(RabbitMQAdapter, 'ssl_ca_file',
+                            str(self.etc / 'rabbitmq-ca.pem'))
         monkeypatch.setattr(MistralCharm, '_in_archive',
                             staticmethod(lambda package: False))
         self.sync_calls = []

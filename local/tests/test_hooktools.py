@@ -187,6 +187,23 @@ def test_status(model, capsys):
     assert code == 1 and 'not the leader' in err
 
 
+def test_status_history_keeps_what_a_hook_passed_through(model, capsys):
+    for status, message in (('maintenance', 'installing'),
+                            ('waiting', 'incomplete'), ('active', 'ready')):
+        call(capsys, 'status-set', status, message,
+             JUJU_HOOK_NAME='db-relation-changed')
+    history = model.read()['units']['toy/0']['status-history']
+    assert [(h['status'], h['message'], h['hook']) for h in history] == [
+        ('maintenance', 'installing', 'db-relation-changed'),
+        ('waiting', 'incomplete', 'db-relation-changed'),
+        ('active', 'ready', 'db-relation-changed')]
+    for number in range(hooktools.STATUS_HISTORY):
+        call(capsys, 'status-set', 'active', str(number))
+    history = model.read()['units']['toy/0']['status-history']
+    assert len(history) == hooktools.STATUS_HISTORY
+    assert history[-1]['message'] == str(hooktools.STATUS_HISTORY - 1)
+
+
 def test_network_get(model, capsys):
     assert call(capsys, 'network-get', '--primary-address', 'db')[1] == \
         '127.0.0.1\n'

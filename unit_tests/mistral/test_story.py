@@ -172,3 +172,59 @@ def test_both_databases_block_and_stop(story):
         'blocked', "Conflicting relations: 'shared-db' and 'db' (relate "
         "only one)")
     assert story.init.running == set()
+
+
+def test_rabbitmq_over_tls(story):
+    import base64
+    pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+    run(story, 'install')
+    amqp = add_peer(story, 'amqp', 'rabbitmq-server')
+    for name, data in PEERS['rabbitmq-server'].items():
+        story.juju.change(amqp, name, dict(
+            data, ssl_port='5671',
+            ssl_ca=base64.b64encode(pem.encode()).decode()))
+    for app, endpoint in (('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(story, add_peer(story, endpoint, app), app)
+    conf = ini(story.conf)
+    assert conf['oslo_messaging_rabbit']['ssl'] == 'true'
+    ca_file = conf['oslo_messaging_rabbit']['ssl_ca_file']
+    assert open(ca_file).read() == pem
+    assert ':5671,' in conf['DEFAULT']['transport_url']
+
+
+def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
+                                                   monkeypatch):
+    import relation_sim
+    provides = relation_sim.load_interface('nrpe-external-master',
+                                           'provides',
+                                           story.juju.charm_dir)
+    monkeypatch.setattr(provides.NrpeExternalMasterProvider,
+                        'NRPE_CONF_DIR', str(tmp_path / 'nrpe.d'))
+    monkeypatch.setattr(provides.NrpeExternalMasterProvider,
+                        'NAGIOS_EXPORT_DIR', str(tmp_path / 'export'))
+    run(story, 'install')
+    rid = story.juju.relate('nrpe-external-master', 'nrpe')
+    story.juju.join(rid, 'nrpe/0')
+    checks = sorted(os.listdir(tmp_path / 'nrpe.d'))
+    assert checks == [
+        'check_mistral-api-http.cfg', 'check_mistral-api.cfg',
+        'check_mistral-cron-trigger.cfg', 'check_mistral-engine-2.cfg',
+        'check_mistral-engine.cfg', 'check_mistral-event-engine.cfg',
+        'check_mistral-executor.cfg']
+    engine = open(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg').read()
+    assert 'check_procs -c 1: -u mistral' in engine
+    assert '--server engine' in engine and 'mistral-engine.log' in engine
+    http = open(tmp_path / 'nrpe.d' / 'check_mistral-api-http.cfg').read()
+    assert 'check_http -I 127.0.0.1 -p 8989' in http
+    monitors = yaml.safe_load(story.juju.local_data(rid)['monitors'])
+    assert sorted(monitors['monitors']['remote']['nrpe']) == sorted(
+        c[len('check_'):-len('.cfg')] for c in checks)
+    # Unchanged checks are not rewritten on the next hook.
+    os.remove(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg')
+    run(story, 'config-changed')
+    assert not os.path.exists(tmp_path / 'nrpe.d' /
+                              'check_mistral-engine.cfg')
+    story.juju.config['nagios_context'] = 'site'
+    run(story, 'config-changed')
+    assert os.path.exists(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg')

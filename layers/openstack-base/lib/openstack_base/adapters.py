@@ -39,9 +39,11 @@ class RelationAdapter:
 
 
 class RabbitMQAdapter(RelationAdapter):
-    """RabbitMQ as oslo.messaging wants it: one URL over every ready unit."""
+    """RabbitMQ as oslo.messaging wants it: one URL over every ready unit,
+    TLS when RabbitMQ offers it (its CA written to ssl_ca_file)."""
 
     default_port = 5672
+    ssl_ca_file = '/var/lib/charm/rabbitmq-ca.pem'
 
     @property
     def port(self):

@@ -436,6 +436,10 @@ class OpenStackCharm(metaclass=CharmRegistry):
             self.reconcile_services()
             return
         adapters = Adapters(self, endpoints)
+        if adapters.amqp.ssl and write_if_changed(
+                adapters.amqp.ssl_ca_file, adapters.amqp.get_ssl_cert,
+                mode=0o644):
+            self.request_restart(self.payload_services())
         changed_daemons = self.write_daemons()
         changed_files = self.render_configs(adapters)
         restart_map = self.restart_map()
@@ -482,15 +486,24 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return checks
 
     def update_nrpe_checks(self, nrpe):
+        """Write the checks and tell nrpe, when they changed."""
+        from charms.reactive.helpers import data_changed
         context = self.config.get('nagios_context') or 'juju'
         groups = self.config.get('nagios_servicegroups') or context
         wanted = self.nrpe_checks()
+        if not data_changed('openstack-base.nrpe-checks',
+                            [wanted, context, groups]):
+            return False
         for name in nrpe.checks():
             if name not in wanted:
                 nrpe.remove_check(name)
         for name, (description, command) in sorted(wanted.items()):
             nrpe.add_check(command, name, description, context, groups)
         nrpe.updated()
+        if os.path.exists(daemons.unit_path('nagios-nrpe-server')) or \
+                os.path.exists('/etc/init.d/nagios-nrpe-server'):
+            daemons.restart('nagios-nrpe-server')
+        return True
 
     # --- status -----------------------------------------------------------
     def custom_status(self):

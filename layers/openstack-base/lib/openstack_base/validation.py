@@ -4,6 +4,8 @@ Charms list them per option in ``config_checks``; the status names the
 option and the reason.
 """
 
+import base64
+import binascii
 import ipaddress
 
 
@@ -39,3 +41,29 @@ def one_of(*choices):
             return 'must be one of {}'.format(', '.join(choices))
         return None
     return check
+
+
+def base64_pem(*labels):
+    """A base64-encoded PEM block whose label is one of ``labels``
+    (e.g. 'CERTIFICATE', 'PRIVATE KEY'); empty means unset."""
+    def check(value):
+        if not value:
+            return None
+        text = decode_base64(value)
+        if text is None:
+            return 'must be base64-encoded PEM'
+        if not any('-----BEGIN {}-----'.format(label) in text
+                   for label in labels):
+            return 'must be base64-encoded PEM ({})'.format(
+                ' or '.join(labels))
+        return None
+    return check
+
+
+def decode_base64(value):
+    """The text ``value`` encodes, or None when it is not base64."""
+    try:
+        return base64.b64decode(''.join(str(value).split()),
+                                validate=True).decode()
+    except (binascii.Error, ValueError):
+        return None
