@@ -69,6 +69,8 @@ class CharmSim(RelationSim):
 
     @contextlib.contextmanager
     def hook(self, *args, **kwargs):
+        from openstack_base.charm import forget_charm_instance
+        forget_charm_instance()     # each real hook is a new process
         with super().hook(*args, **kwargs):
             # What importing a handler module that calls
             # hookenv.atexit() does in a real hook.

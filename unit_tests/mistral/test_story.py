@@ -194,7 +194,7 @@ def test_rabbitmq_over_tls(story):
 
 
 def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
-                                                   monkeypatch):
+                                                  monkeypatch):
     import relation_sim
     provides = relation_sim.load_interface('nrpe-external-master',
                                            'provides',

@@ -1,0 +1,187 @@
+"""The deployments the Mistral functional tests share, one live at a time
+(they all serve 127.0.0.1:8989), in a state root of their own so that a
+demo deployment's files are never touched.
+
+A deployment is built/mistral as `mistral`, related to real providers by
+the emulator's Controller; helpers look inside its unit the way an
+operator would: workload status and its history, service PIDs, the
+rendered mistral.conf, the REST API with a Keystone token.
+"""
+
+import configparser
+import os
+import subprocess
+import time
+
+from local import machine as machines
+from local import model as m
+from local.controller import Controller
+from local.mistral_api import Mistral
+from local.readiness import wait_for_workload
+from local.runner import machine_of
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CHARM = os.path.join(REPO, 'build', 'mistral')
+ROOT = os.environ.get('LOCAL_JUJU_FUNC_STATE', '/var/lib/local-juju-func')
+APP = 'mistral'
+UNIT = 'mistral/0'
+# relations of each variant, in the order an operator would add them
+VARIANTS = {
+    'postgresql': (('mistral:amqp', 'rabbitmq-server'),
+                   ('mistral:db', 'postgresql'),
+                   ('mistral:identity-service', 'keystone')),
+    'mysql': (('mistral:amqp', 'rabbitmq-server'),
+              ('mistral:shared-db', 'mistral-mysql-router'),
+              ('mistral:identity-service', 'keystone')),
+}
+MISTRAL_SERVICES = ('mistral-api', 'mistral-engine', 'mistral-engine-2',
+                    'mistral-executor', 'mistral-event-engine',
+                    'mistral-cron-trigger')
+SERVICES = MISTRAL_SERVICES + ('haproxy',)
+PIDFILES = dict({name: '/run/{0}/{0}.pid'.format(name)
+                 for name in MISTRAL_SERVICES},
+                haproxy='/run/haproxy.pid')
+READY_TIMEOUT = 300
+
+
+class Deployment:
+    def __init__(self, variant, root=ROOT):
+        self.variant = variant
+        self.model = m.Model('func-' + variant, root)
+        self.lines = []
+        self.controller = Controller(self.model, out=self.lines.append)
+
+    # -- operations ------------------------------------------------------
+    def deploy(self):
+        self.controller.deploy(CHARM, APP)
+
+    def relate(self, left, right):
+        self.controller.relate(left, right)
+
+    def relate_all(self):
+        for left, right in VARIANTS[self.variant]:
+            self.relate(left, right)
+
+    def config(self, **values):
+        pairs = ['{}={}'.format(key.replace('_', '-'), value)
+                 for key, value in values.items()]
+        self.controller.config(APP, pairs)
+
+    def reset(self, *keys):
+        self.controller.config(APP, reset=list(keys))
+
+    def hook(self, name):
+        return self.controller.hook(UNIT, name)
+
+    def action(self, name, **params):
+        return self.controller.run_action(
+            UNIT, name, ['{}={}'.format(k, v) for k, v in params.items()])
+
+    def wait_ready(self, timeout=READY_TIMEOUT):
+        return wait_for_workload(self.controller, UNIT, timeout=timeout)
+
+    def destroy(self):
+        if self.model.exists():
+            self.controller.destroy()
+
+    # -- observations ----------------------------------------------------
+    def unit_record(self):
+        return self.model.read()['units'][UNIT]
+
+    def workload(self):
+        record = self.unit_record()
+        return record['workload']['status'], record['workload']['message']
+
+    def history(self):
+        """(status, message) the unit passed through, oldest first."""
+        return [(h['status'], h['message'])
+                for h in self.unit_record().get('status-history', [])]
+
+    def hook_error(self):
+        return self.unit_record().get('error')
+
+    def log_path(self):
+        return m.unit_log(self.model.root, UNIT)
+
+    def machine(self):
+        return machine_of(self.model, self.model.read(), UNIT)
+
+    def inside(self, *command, check=True):
+        """Run a command inside the unit's mount namespace."""
+        return subprocess.run(self.machine().enter_command() + list(command),
+                              capture_output=True, text=True, check=check)
+
+    def pid(self, service):
+        """The live PID of a service, or None when it is not running."""
+        found = self.inside('cat', PIDFILES[service], check=False)
+        text = found.stdout.strip()
+        if found.returncode != 0 or not text.isdigit():
+            return None
+        return int(text) if os.path.exists('/proc/' + text) else None
+
+    def pids(self, services=SERVICES):
+        return {name: self.pid(name) for name in services}
+
+    def service_running(self, service):
+        return self.inside('service', service, 'status',
+                           check=False).returncode == 0
+
+    def mistral_conf(self):
+        parser = configparser.ConfigParser(interpolation=None,
+                                           strict=False)
+        parser.read_string(self.inside(
+            'cat', '/etc/mistral/mistral.conf').stdout)
+        return parser
+
+    def client(self):
+        return Mistral.from_model(self.model.root)
+
+
+class Site:
+    """Hands out deployments, keeping at most one alive."""
+
+    def __init__(self, root=ROOT):
+        self.root = root
+        self.current = None
+
+    def check_machine(self):
+        """Fail early with what to do, not deep inside a hook."""
+        if not os.path.isdir(os.path.join(CHARM, 'hooks')):
+            raise RuntimeError(
+                '{} is missing: run `tox -e build` first'.format(CHARM))
+        for variant in VARIANTS:  # left by an interrupted session
+            Deployment(variant, self.root).destroy()
+        if machines.unit_namespaces_alive():
+            raise RuntimeError(
+                'another local deployment is live on this machine (it would '
+                'hold port 8989 and the providers): remove it with '
+                '`python -m local destroy` (add `-m MODEL` for other '
+                'models) first')
+
+    def deployment(self, variant):
+        """The live deployment of ``variant``: only deployed, no relation
+        yet, when new."""
+        if self.current is not None and self.current.variant != variant:
+            self.current.destroy()
+            self.current = None
+        if self.current is None:
+            self.current = Deployment(variant, self.root)
+            self.current.deploy()
+        return self.current
+
+    def close(self):
+        if self.current is not None:
+            self.current.destroy()
+            self.current = None
+
+
+def wait_until(check, what, timeout=60, interval=1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('{} not within {}s'.format(what, timeout))
+        time.sleep(interval)
