@@ -10,16 +10,42 @@ import pytest
 from local import model as m
 from local.controller import Controller
 from local.tests.fakes import FakeDB
+from local.tests.mistral_site import Site
 
 TOY_CHARM = os.path.join(os.path.dirname(__file__), 'toy_charm')
 
 
+# The Mistral modules run last, in this order: each deployment stays live
+# from its first test to the next variant or the end of the session, and
+# the providers' own tests must not run while one is live.
+MISTRAL_MODULES = ('test_mistral_postgresql', 'test_mistral_mysql')
+
+
+def running_order(item):
+    name = item.module.__name__.rpartition('.')[2]
+    return MISTRAL_MODULES.index(name) + 1 if name in MISTRAL_MODULES else 0
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=running_order)  # stable: file order otherwise
     if os.geteuid() != 0:
         skip = pytest.mark.skip(reason='needs root (mount namespaces)')
         for item in items:
             if 'needs_root' in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope='session')
+def mistral_site():
+    """Deployments of build/mistral against the real providers, one
+    live at a time, all removed at the end of the session."""
+    site = Site()
+    try:
+        site.check_machine()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield site
+    site.close()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ up to date. Errors become action-fail, never a traceback with secrets.
 
 import os
 import sys
+import traceback
 
 from charmhelpers.core import hookenv, unitdata
 
@@ -71,7 +72,11 @@ def main(argv):
     except ActionRefused as refusal:
         hookenv.action_fail(str(refusal))
     except Exception as error:
-        hookenv.log('{} failed: {!r}'.format(name, error), hookenv.ERROR)
+        # Where, not what: an exception's message may carry a secret.
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        hookenv.log('{} failed: {} at {}:{}'.format(
+            name, type(error).__name__, where.filename, where.lineno),
+            hookenv.ERROR)
         hookenv.action_fail('{} failed: {}'.format(
             name, type(error).__name__))
     finally:

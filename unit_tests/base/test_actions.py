@@ -1,0 +1,86 @@
+"""The common actions, run through their real entry point."""
+
+import pytest
+from charmhelpers.core import hookenv
+from charms.reactive import flags
+
+from openstack_base import actions
+from openstack_base.charm import PAUSED, forget_charm_instance
+
+
+@pytest.fixture
+def action(unit, monkeypatch):
+    results = {'set': {}, 'fail': None}
+    monkeypatch.setattr(hookenv, 'action_set',
+                        lambda values: results['set'].update(values))
+    monkeypatch.setattr(hookenv, 'action_fail',
+                        lambda message: results.__setitem__('fail', message))
+
+    def run(name):
+        forget_charm_instance()         # each action is a new process
+        results['set'].clear()
+        results['fail'] = None
+        assert actions.main(['/charm/actions/' + name]) == 0
+        return results
+    unit.relate_all()
+    unit.charm().configure({})
+    return run
+
+
+def test_pause_then_resume(action, unit):
+    result = action('pause')
+    assert unit.init.running == set()
+    assert flags.is_flag_set(PAUSED)
+    assert unit.juju.status[0] == 'maintenance'
+    assert result['fail'] is None
+    action('resume')
+    assert 'mistral-api' in unit.init.running
+    assert unit.juju.status == ('active', 'Unit is ready')
+
+
+def test_restart_services_restarts_all(action, unit):
+    unit.init.forget()
+    action('restart-services')
+    assert 'haproxy' in unit.init.actions('restart')
+    assert 'mistral-engine' in unit.init.actions('restart')
+
+
+def test_upgrade_refused_without_action_managed_upgrade(action):
+    result = action('openstack-upgrade')
+    assert 'action-managed-upgrade is false' in result['fail']
+
+
+def test_upgrade_when_nothing_newer(action, unit):
+    unit.juju.config['action-managed-upgrade'] = True
+    result = action('openstack-upgrade')
+    assert result['set']['outcome'] == 'no upgrade available: already at zed'
+
+
+def test_upgrade_moves_release_and_migrates(action, unit, monkeypatch):
+    import openstack_base.charm as charm_module
+    from charmhelpers.core import host
+    monkeypatch.setattr(host, 'lsb_release',
+                        lambda: {'DISTRIB_CODENAME': 'jammy'})
+    releases = iter(['yoga', 'zed'])
+    monkeypatch.setattr(charm_module, 'select_release',
+                        lambda base: next(releases))
+    unit.juju.config.update({'action-managed-upgrade': True,
+                             'openstack-origin': 'cloud:jammy-zed'})
+    migrations = len(unit.sync_calls)
+    unit.juju.leader_data['db-migrated-release'] = 'yoga'
+    result = action('openstack-upgrade')
+    assert result['set']['outcome'] == 'upgraded from yoga to zed'
+    assert unit.upgrades and unit.upgrades[0]['dist'] is True
+    assert len(unit.sync_calls) == migrations + 2
+    assert unit.juju.leader_data['db-migrated-release'] == 'zed'
+
+
+def test_errors_fail_the_action_without_details(action, unit, monkeypatch):
+    from openstack_base.charm import OpenStackCharm
+
+    def broken(self):
+        raise RuntimeError('secret-password in a traceback')
+    monkeypatch.setattr(OpenStackCharm, 'pause', broken)
+    result = action('pause')
+    assert result['fail'] == 'pause failed: RuntimeError'
+    assert 'secret' not in repr(unit.juju.logs)

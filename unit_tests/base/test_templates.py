@@ -1,0 +1,43 @@
+"""Template lookup per release, and how config files are written."""
+
+import grp
+import os
+import stat
+
+from openstack_base import charm as charm_module
+
+
+def test_newest_release_dir_not_newer_than_the_release_wins(unit):
+    templates = os.path.join(unit.juju.charm_dir, 'templates')
+    for release, text in (('yoga', 'yoga'), ('antelope', 'antelope')):
+        os.makedirs(os.path.join(templates, release))
+        with open(os.path.join(templates, release, 'probe'), 'w') as f:
+            f.write(text)
+    with open(os.path.join(templates, 'probe'), 'w') as f:
+        f.write('generic')
+    render = {r: unit.charm(r).render('probe', {})
+              for r in ('yoga', 'zed', 'antelope', 'caracal')}
+    assert render == {'yoga': 'yoga', 'zed': 'yoga',
+                      'antelope': 'antelope', 'caracal': 'antelope'}
+    os.remove(os.path.join(templates, 'yoga', 'probe'))
+    assert unit.charm('zed').render('probe', {}) == 'generic'
+
+
+def test_config_files_are_0640_root_and_the_service_group(tmp_path,
+                                                           monkeypatch):
+    groups = []
+
+    class Group:
+        gr_gid = 4242
+    monkeypatch.setattr(grp, 'getgrnam',
+                        lambda name: groups.append(name) or Group)
+    chowned = []
+    monkeypatch.setattr(os, 'chown', lambda p, u, g: chowned.append((u, g)))
+    path = str(tmp_path / 'etc' / 'mistral.conf')
+    assert charm_module.write_if_changed(path, 'password = x\n',
+                                         group='mistral')
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert groups == ['mistral'] and chowned == [(0, 4242)]
+    assert not charm_module.write_if_changed(path, 'password = x\n',
+                                             group='mistral')
+    assert chowned == [(0, 4242)]           # unchanged: not rewritten
