@@ -23,8 +23,8 @@ def test_newest_release_dir_not_newer_than_the_release_wins(unit):
     assert unit.charm('zed').render('probe', {}) == 'generic'
 
 
-def test_config_files_are_0640_root_and_the_service_group(tmp_path,
-                                                           monkeypatch):
+def test_config_files_are_0640_root_and_the_service_group(
+        tmp_path, monkeypatch):
     groups = []
 
     class Group:
