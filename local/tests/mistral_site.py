@@ -93,10 +93,12 @@ class Deployment:
         record = self.unit_record()
         return record['workload']['status'], record['workload']['message']
 
-    def history(self):
-        """(status, message) the unit passed through, oldest first."""
+    def history(self, since=0):
+        """(status, message) the unit passed through since a time.time(),
+        oldest first."""
         return [(h['status'], h['message'])
-                for h in self.unit_record().get('status-history', [])]
+                for h in self.unit_record().get('status-history', [])
+                if h['since'] >= since]
 
     def hook_error(self):
         return self.unit_record().get('error')

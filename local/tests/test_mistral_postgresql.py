@@ -1,0 +1,281 @@
+"""The operator stories against the real packaged Mistral, on one
+PostgreSQL deployment shared by the tests of this module, in order:
+deploy alone, relate one at a time, run workflows, cron triggers, config
+changes, pause/resume, bad config, a killed service, and last the
+removal of the database relation."""
+
+import datetime
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from local import workflows
+from local.mistral_api import MistralError
+from local.tests.mistral_site import (
+    MISTRAL_SERVICES, SERVICES, wait_until)
+
+pytestmark = pytest.mark.needs_root
+
+SHARED = workflows.load()
+MISSING_ALL = ("Missing relations: 'amqp', 'identity-service', "
+               "'shared-db' or 'db'")
+PAUSED = ('maintenance',
+          "Paused. Use 'resume' action to resume normal service.")
+READY = ('active', 'Unit is ready')
+
+# A failing task whose error is handled: the workflow succeeds with what
+# the handler and the error publisher produced.
+ON_ERROR_WORKFLOW = 'func_on_error'
+ON_ERROR_DEFINITION = """\
+version: '2.0'
+func_on_error:
+  output:
+    failed_task: <% $.failed_task %>
+    recovered: <% $.recovered %>
+  tasks:
+    doomed:
+      action: std.fail
+      publish-on-error:
+        failed_task: <% task().name %>
+      on-error:
+        - recover
+    recover:
+      action: std.echo
+      input:
+        output: recovered from doomed
+      publish:
+        recovered: <% task().result %>
+"""
+ON_ERROR_OUTPUT = {'failed_task': 'doomed',
+                   'recovered': 'recovered from doomed'}
+
+
+@pytest.fixture(scope='module')
+def pg(mistral_site):
+    return mistral_site.deployment('postgresql')
+
+
+@pytest.fixture
+def ready(pg):
+    """The full deployment, active (each test can also run alone)."""
+    pg.relate_all()
+    pg.wait_ready()
+    return pg
+
+
+@pytest.fixture
+def client(ready):
+    api = ready.client()
+    for definition in (SHARED.ECHO_DEFINITION, SHARED.FAN_OUT_DEFINITION,
+                       ON_ERROR_DEFINITION, SHARED.CRON_DEFINITION):
+        api.create_workflows(definition)
+    return api
+
+
+def echo_runs(api):
+    execution = api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    return (execution['state'], execution['output']) == (
+        'SUCCESS', SHARED.ECHO_OUTPUT)
+
+
+# -- 1, 2: deploy and relate ---------------------------------------------
+def test_deployed_alone_is_blocked_naming_missing_relations(pg):
+    assert pg.hook_error() is None
+    assert pg.workload() == ('blocked', MISSING_ALL)
+
+
+def test_relations_added_one_at_a_time_wait_then_active(pg):
+    pg.relate('mistral:amqp', 'rabbitmq-server')
+    assert pg.workload() == (
+        'blocked', "Missing relations: 'identity-service', 'shared-db' "
+        "or 'db'")
+    pg.relate('mistral:db', 'postgresql')
+    assert pg.workload() == ('blocked',
+                             "Missing relations: 'identity-service'")
+    since = time.time()
+    pg.relate('mistral:identity-service', 'keystone')
+    # keystone answers only after the charm asked: until then the
+    # relation is there but incomplete
+    assert ('waiting', "Incomplete relations: 'identity-service'") in \
+        pg.history(since)
+    assert pg.wait_ready() == READY
+    assert pg.hook_error() is None
+
+
+# -- 3: workflows through Keystone auth -----------------------------------
+def test_echo_workflow_succeeds(client):
+    execution = client.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    assert execution['state'] == 'SUCCESS', execution.get('state_info')
+    assert execution['output'] == SHARED.ECHO_OUTPUT
+
+
+def test_with_items_and_join_workflow_succeeds(client):
+    execution = client.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
+    assert execution['state'] == 'SUCCESS', execution.get('state_info')
+    assert execution['output'] == SHARED.FAN_OUT_OUTPUT
+
+
+def test_on_error_handler_recovers(client):
+    execution = client.run(ON_ERROR_WORKFLOW)
+    assert execution['state'] == 'SUCCESS', execution.get('state_info')
+    assert execution['output'] == ON_ERROR_OUTPUT
+    tasks = client.request('GET', '/executions/{}/tasks'.format(
+        execution['id']))['tasks']
+    assert {t['name']: t['state'] for t in tasks} == {
+        'doomed': 'ERROR', 'recover': 'SUCCESS'}
+
+
+def test_request_without_token_is_refused(client):
+    with pytest.raises(MistralError) as refused:
+        client.request('GET', '/workflows', token=False)
+    assert refused.value.status == 401
+    client.request('GET', '/workflows')  # the same request with a token
+
+
+# -- 5: cron trigger -------------------------------------------------------
+def created(execution):
+    return datetime.datetime.strptime(execution['created_at'],
+                                      '%Y-%m-%d %H:%M:%S')
+
+
+def test_cron_trigger_fires_once_a_minute(client):
+    name = 'func-every-minute'
+    client.delete_cron_trigger(name)
+    before = {e['id'] for e in client.executions(SHARED.CRON_WORKFLOW)}
+
+    def fired():
+        return sorted((e for e in client.executions(SHARED.CRON_WORKFLOW)
+                       if e['id'] not in before), key=created)
+
+    client.create_cron_trigger(name, SHARED.CRON_WORKFLOW,
+                               SHARED.CRON_PATTERN)
+    try:
+        first = wait_until(fired, 'the first cron execution', timeout=90)[0]
+        # two more minutes, and enough slack for a duplicate to show
+        time.sleep(max(0, 135 - (datetime.datetime.utcnow() -
+                                 created(first)).total_seconds()))
+        executions = fired()
+    finally:
+        client.delete_cron_trigger(name)
+    times = [created(e) for e in executions]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    assert len(executions) == 3, times
+    assert all(50 <= gap <= 70 for gap in gaps), gaps
+
+
+# -- 6: config changes -----------------------------------------------------
+def test_config_changed_without_change_restarts_nothing(ready):
+    before = ready.pids()
+    assert None not in before.values(), before
+    assert ready.hook('config-changed')
+    assert ready.pids() == before
+    assert ready.workload() == READY
+
+
+def test_debug_rerenders_and_restarts_only_mistral(ready):
+    before = ready.pids()
+    ready.config(debug='true')
+    try:
+        assert ready.mistral_conf()['DEFAULT']['debug'] == 'True'
+        assert ready.wait_ready() == READY
+        after = ready.pids()
+        for name in MISTRAL_SERVICES:
+            assert after[name] not in (None, before[name]), name
+        assert after['haproxy'] == before['haproxy']
+    finally:
+        ready.reset('debug')
+    assert ready.mistral_conf()['DEFAULT']['debug'] == 'False'
+
+
+# -- 7: pause / resume -----------------------------------------------------
+def test_pause_stops_services_and_resume_restores(ready):
+    before = ready.pids()
+    paused = ready.action('pause')
+    try:
+        assert paused['status'] == 'completed', paused
+        assert ready.workload() == PAUSED
+        for name in MISTRAL_SERVICES:
+            assert not ready.service_running(name), name
+            assert not os.path.exists('/proc/{}'.format(before[name])), name
+    finally:
+        resumed = ready.action('resume')
+    assert resumed['status'] == 'completed', resumed
+    assert ready.wait_ready(timeout=120) == READY
+    assert all(ready.pids().values())
+    assert echo_runs(ready.client())
+
+
+# -- 8: bad config ---------------------------------------------------------
+@pytest.mark.parametrize('option,value', [
+    ('worker-multiplier', '-1'),
+    ('cron-trigger-interval', '0'),
+    ('openstack-origin', 'cloud:jammy-caracal'),
+    ('haproxy-client-timeout', '0'),
+])
+def test_bad_config_blocks_naming_option_and_keeps_serving(
+        ready, client, option, value):
+    ready.config(**{option: value})
+    try:
+        assert ready.hook_error() is None  # config-changed exited 0
+        status, message = ready.workload()
+        assert status == 'blocked'
+        assert message.startswith('Invalid config: ' + option + ': '), \
+            message
+        assert echo_runs(client)
+    finally:
+        ready.reset(option)
+    assert ready.wait_ready(timeout=120) == READY
+
+
+# -- 10: a dead service ----------------------------------------------------
+def test_killed_engine_is_named_by_update_status(ready):
+    os.kill(ready.pid('mistral-engine'), signal.SIGKILL)
+    wait_until(lambda: ready.pid('mistral-engine') is None,
+               'mistral-engine to die', timeout=10, interval=0.2)
+    ready.hook('update-status')
+    try:
+        assert ready.workload() == (
+            'blocked', 'Services not running that should be: '
+            'mistral-engine')
+    finally:
+        restarted = ready.action('restart-services')
+    assert restarted['status'] == 'completed', restarted
+    assert ready.wait_ready(timeout=120) == READY
+    assert set(ready.pids()) == set(SERVICES)
+    assert all(ready.pids().values())
+
+
+# -- 9: removing the database relation (last: it takes Mistral down) -------
+def psql_count(database, table):
+    text = subprocess.run(
+        ['runuser', '-u', 'postgres', '--', 'psql', '-tAX', '-d', database,
+         '-c', 'SELECT count(*) FROM {}'.format(table)],
+        capture_output=True, text=True, check=True).stdout
+    return int(text.strip())
+
+
+def database_name(deployment):
+    state = deployment.model.read()
+    for relation in state['relations'].values():
+        data = relation['units'].get('postgresql/0')
+        if data and data.get('database'):
+            return data['database']
+    raise AssertionError('no database on the db relation')
+
+
+def test_removing_db_relation_blocks_stops_and_keeps_data(ready, client):
+    client.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    database = database_name(ready)
+    tables = ('workflow_definitions_v2', 'workflow_executions_v2')
+    before = {t: psql_count(database, t) for t in tables}
+    assert all(before.values()), before
+    ready.controller.remove_relation('mistral:db', 'postgresql')
+    assert ready.hook_error() is None
+    assert ready.workload() == ('blocked',
+                                "Missing relations: 'shared-db' or 'db'")
+    for name in MISTRAL_SERVICES:
+        assert not ready.service_running(name), name
+    assert {t: psql_count(database, t) for t in tables} == before
