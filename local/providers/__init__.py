@@ -8,9 +8,10 @@ from local.providers.keystone import Keystone
 from local.providers.mariadb import MySQLRouter, MySQLRouterDefaultName
 from local.providers.postgresql import PostgreSQL
 from local.providers.rabbitmq import RabbitMQ
+from local.providers.vault import Vault
 
 PROVIDERS = {
     cls.application: cls
     for cls in (RabbitMQ, PostgreSQL, MySQLRouter, MySQLRouterDefaultName,
-                Keystone)
+                Keystone, Vault)
 }

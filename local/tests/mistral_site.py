@@ -16,7 +16,7 @@ import time
 from local import machine as machines
 from local import model as m
 from local.controller import Controller
-from local.mistral_api import Mistral
+from local.mistral_api import Mistral, MistralError
 from local.readiness import wait_for_workload
 from local.runner import machine_of
 
@@ -43,6 +43,9 @@ PIDFILES = dict({name: '/run/{0}/{0}.pid'.format(name)
                  for name in MISTRAL_SERVICES},
                 haproxy='/run/haproxy.pid')
 READY_TIMEOUT = 300
+# Keep deployments after the session and reuse them in the next one: for
+# working on one test (`-k`); the deploy/relate tests need a fresh one.
+KEEP = os.environ.get('LOCAL_JUJU_FUNC_KEEP') == '1'
 
 
 class Deployment:
@@ -80,6 +83,15 @@ class Deployment:
 
     def wait_ready(self, timeout=READY_TIMEOUT):
         return wait_for_workload(self.controller, UNIT, timeout=timeout)
+
+    def wait_serving(self, timeout=60):
+        """Wait until the public API answers an authenticated request."""
+        def answers():
+            try:
+                return self.client().request('GET', '/workflows') is not None
+            except (OSError, MistralError):
+                return False
+        wait_until(answers, 'the Mistral API on port 8989', timeout)
 
     def destroy(self):
         if self.model.exists():
@@ -153,7 +165,10 @@ class Site:
             raise RuntimeError(
                 '{} is missing: run `tox -e build` first'.format(CHARM))
         for variant in VARIANTS:  # left by an interrupted session
-            Deployment(variant, self.root).destroy()
+            if not KEEP:
+                Deployment(variant, self.root).destroy()
+            elif Deployment(variant, self.root).model.exists():
+                return
         if machines.unit_namespaces_alive():
             raise RuntimeError(
                 'another local deployment is live on this machine (it would '
@@ -169,11 +184,12 @@ class Site:
             self.current = None
         if self.current is None:
             self.current = Deployment(variant, self.root)
-            self.current.deploy()
+            if not (KEEP and self.current.model.exists()):
+                self.current.deploy()
         return self.current
 
     def close(self):
-        if self.current is not None:
+        if self.current is not None and not KEEP:
             self.current.destroy()
             self.current = None
 

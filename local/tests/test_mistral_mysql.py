@@ -22,6 +22,7 @@ def mysql(mistral_site):
 
 def test_mysql_variant_reaches_active_and_runs_workflows(mysql):
     assert mysql.wait_ready() == READY
+    mysql.wait_serving()  # see test_public_api_answers_once_unit_is_ready
     connection = mysql.mistral_conf()['database']['connection']
     # the message shows the scheme only: the URL holds a password
     assert connection.startswith('mysql+pymysql://'), \

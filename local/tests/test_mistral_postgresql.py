@@ -63,6 +63,10 @@ def ready(pg):
     """The full deployment, active (each test can also run alone)."""
     pg.relate_all()
     pg.wait_ready()
+    # The public port drops requests for a while after "Unit is ready"
+    # (see test_public_api_answers_once_unit_is_ready): wait it out so
+    # each test checks its own story.
+    pg.wait_serving()
     return pg
 
 
@@ -103,6 +107,27 @@ def test_relations_added_one_at_a_time_wait_then_active(pg):
         pg.history(since)
     assert pg.wait_ready() == READY
     assert pg.hook_error() is None
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'charm bug: "Unit is ready" only checks that ports 8989 (haproxy) and '
+    '8979 (mistral-api) accept connections; haproxy (mode tcp, default '
+    'check inter 2s rise 2 fall 3) still has the backend DOWN after the '
+    'first start, so for ~10 s every request on 8989 is closed without '
+    'a response'))
+def test_public_api_answers_once_unit_is_ready(pg):
+    assert pg.wait_ready() == READY
+    api = pg.client()
+    dropped = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            api.request('GET', '/workflows')
+        except (OSError, MistralError) as error:
+            dropped.append(repr(error))
+        time.sleep(0.25)
+    assert not dropped, '{} requests failed, first: {}'.format(
+        len(dropped), dropped[0])
 
 
 # -- 3: workflows through Keystone auth -----------------------------------
@@ -205,6 +230,7 @@ def test_pause_stops_services_and_resume_restores(ready):
     assert resumed['status'] == 'completed', resumed
     assert ready.wait_ready(timeout=120) == READY
     assert all(ready.pids().values())
+    ready.wait_serving()  # the same haproxy delay as after the first start
     assert echo_runs(ready.client())
 
 

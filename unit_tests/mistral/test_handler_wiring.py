@@ -22,6 +22,14 @@ EXPECTED = {
                      'when_not': (UPDATE_STATUS,)},
         'update_monitoring': {'when': ('nrpe-external-master.available',),
                               'when_not': (UPDATE_STATUS,)},
+        'request_certificates': {'when': ('certificates.available',),
+                                 'when_not': (UPDATE_STATUS,)},
+        'acknowledge_certificates': {
+            'when': ('charm.installed',),
+            'when_any': ('certificates.ca.changed',
+                         'certificates.certs.changed',
+                         'certificates.server.certs.changed'),
+            'when_not': (UPDATE_STATUS,)},
     },
     'src/reactive/mistral_handlers.py': {
         'request_messaging': {'when': ('amqp.connected',),

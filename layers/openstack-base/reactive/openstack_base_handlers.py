@@ -7,13 +7,14 @@ the workload status. Relation requests are the charm's own handlers.
 
 from charmhelpers.core import hookenv
 from charms.reactive import (
-    clear_flag, endpoint_from_flag, hook, set_flag, when, when_not,
+    clear_flag, endpoint_from_flag, hook, set_flag, when, when_any, when_not,
 )
 
 from openstack_base.charm import (
     INSTALLED, UPDATE_STATUS, charm_class, provide_charm_instance,
     related_endpoints,
 )
+from openstack_base.tls import CHANGED_FLAGS
 
 
 def the_charm():
@@ -53,6 +54,25 @@ def update_monitoring():
     with the_charm() as charm:
         charm.update_nrpe_checks(
             endpoint_from_flag('nrpe-external-master.available'))
+
+
+@when('certificates.available')
+@when_not(UPDATE_STATUS)
+def request_certificates():
+    with the_charm() as charm:
+        charm.request_certificates(
+            endpoint_from_flag('certificates.available'))
+
+
+@when(INSTALLED)
+@when_any(*CHANGED_FLAGS)
+@when_not(UPDATE_STATUS)
+def acknowledge_certificates():
+    # converge() installs whatever certificate the relation holds, every
+    # hook, and restarts apache2 when its files change; the flags only
+    # announce a change, so they are cleared once seen.
+    for flag in CHANGED_FLAGS:
+        clear_flag(flag)
 
 
 def assess_status():

@@ -19,7 +19,7 @@ from charmhelpers.core import hookenv
 from charmhelpers import fetch
 from charms.reactive import flags
 
-from openstack_base import daemons, ip, releases, validation
+from openstack_base import daemons, ip, releases, tls, validation
 from openstack_base.adapters import Adapters
 from openstack_base.registry import CharmRegistry, installed_version
 
@@ -66,15 +66,27 @@ class OpenStackCharm(metaclass=CharmRegistry):
         'haproxy-client-timeout': validation.number(1, integer=True),
         'haproxy-queue-timeout': validation.number(1, integer=True),
         'haproxy-connect-timeout': validation.number(1, integer=True),
+        'ssl_cert': validation.base64_pem('CERTIFICATE'),
+        'ssl_key': validation.base64_pem('PRIVATE KEY', 'RSA PRIVATE KEY',
+                                         'EC PRIVATE KEY'),
+        'ssl_ca': validation.base64_pem('CERTIFICATE'),
     }
+    # Options usable only together: option -> the option it goes with.
+    config_companions = {'ssl_cert': 'ssl_key', 'ssl_key': 'ssl_cert'}
     extra_services = ['haproxy']    # packaged services the charm runs
     haproxy_conf = '/etc/haproxy/haproxy.cfg'
+    # The TLS frontend, run only while TLS is on.
+    tls_services = ['apache2']
+    apache_dir = tls.APACHE_DIR
+    ssl_dir = '/etc/apache2/ssl'            # certificates in <dir>/<name>/
+    ca_cert_dir = '/usr/local/share/ca-certificates'
 
     def __init__(self, release=None, config=None):
         if release:
             self.release = release
         self.config = dict(hookenv.config() if config is None else config)
         self._restart_pending = set()
+        self._tls = None        # the certificate configure() installs
 
     # --- facts about this unit --------------------------------------------
     @property
@@ -118,6 +130,10 @@ class OpenStackCharm(metaclass=CharmRegistry):
             reason = check(self.config[option])
             if reason:
                 problems.append((option, reason))
+        for option, other in sorted(self.config_companions.items()):
+            if self.config.get(other) and not self.config.get(option):
+                problems.append((option, 'must be set together with '
+                                 '{}'.format(other)))
         return problems
 
     # --- install ----------------------------------------------------------
@@ -193,7 +209,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     # --- endpoints and URLs -----------------------------------------------
     @property
     def ssl_enabled(self):
-        return False
+        """TLS from config, or a certificate from the relation."""
+        return (tls.config_requested(self.config) or
+                flags.is_flag_set(tls.RELATION_CERTS_FLAG))
 
     def backend_port(self, public_port):
         """Where the service listens behind haproxy (and TLS)."""
@@ -226,15 +244,97 @@ class OpenStackCharm(metaclass=CharmRegistry):
         hacluster.add_init_service(self.name, 'haproxy')
         hacluster.bind_resources()
 
+    # --- TLS --------------------------------------------------------------
+    def certificate_request(self):
+        """(cn, sans) of the one server certificate this unit asks for:
+        its public name, and every name or address clients may use."""
+        cn = ip.resolve_address('public', self.config)
+        names = {cn, self.local_address}
+        for endpoint_type, (binding, _) in ip.ENDPOINT_TYPES.items():
+            names.add(ip.resolve_address(endpoint_type, self.config))
+            names.add(ip.binding_address(binding))
+        names.update((self.config.get('vip') or '').split())
+        return cn, sorted(names)
+
+    def request_certificates(self, certificates):
+        certificates.request_server_cert(*self.certificate_request())
+
+    def tls_material(self, certificates):
+        """The certificate to serve: config wins over the relation."""
+        cn = self.certificate_request()[0]
+        return (tls.from_config(self.config, cn) or
+                tls.from_relation(certificates, cn))
+
+    @property
+    def ca_cert_path(self):
+        return os.path.join(self.ca_cert_dir, '{}_ca.crt'.format(self.name))
+
+    @property
+    def charm_ssl_dir(self):
+        return os.path.join(self.ssl_dir, self.name)
+
+    def tls_files(self, material):
+        return tls.files(material, self.charm_ssl_dir, self.ca_cert_path)
+
+    def install_tls(self, material):
+        """Write certificate, key and CA; return the changed paths."""
+        changed = set()
+        for path, (content, mode) in sorted(
+                self.tls_files(material).items()):
+            if write_if_changed(path, content, mode=mode):
+                changed.add(path)
+        if self.ca_cert_path in changed:
+            tls.update_ca_certificates()
+        return changed
+
+    @property
+    def apache_site(self):
+        return tls.site_path(self.apache_dir)
+
+    def retire_tls_frontend(self):
+        """TLS is off: stop the frontend if this charm ran it."""
+        if not os.path.exists(self.apache_site):
+            return
+        tls.disable_site(self.apache_dir)
+        os.unlink(self.apache_site)
+        for name in self.tls_services:
+            daemons.stop(name)
+            daemons.set_enabled(name, False)
+        if os.path.exists(self.ca_cert_path):
+            os.unlink(self.ca_cert_path)
+            tls.update_ca_certificates()
+
+    def configure_tls(self, certificates):
+        """Install the certificate and the frontend TLS asks for (apache2
+        only now), or retire them; return the paths that changed."""
+        self._tls = self.tls_material(certificates)
+        if self._tls is None:
+            self.retire_tls_frontend()
+            return set()
+        fetch.apt_install(fetch.filter_installed_packages(
+            self.tls_services), fatal=True)
+        return self.install_tls(self._tls)
+
     # --- templates --------------------------------------------------------
     def template_properties(self):
-        """Values templates read as options.<name>, beyond config."""
+        """Values templates read as options.<name>, beyond config.
+
+        Per API service: haproxy listens on public_port and reaches each
+        unit on unit_port, where the API itself listens (ip, port), or,
+        with TLS, apache2, which hands on to the API on loopback.
+        """
+        api_ip = '127.0.0.1' if self.ssl_enabled else self.local_address
         ports = {svc.replace('-', '_'): {
-            'public_port': port, 'port': self.backend_port(port),
-            'ip': self.local_address}
+            'public_port': port, 'unit_port': port - 10,
+            'port': self.backend_port(port), 'ip': api_ip}
             for svc, port in self.api_ports.items()}
+        cn = self._tls.cn if self._tls else None
         return {
             'service_listen_info': ports,
+            'ssl': bool(self._tls),
+            'tls_cn': cn,
+            'tls_cert_file': cn and tls.cert_path(self.charm_ssl_dir, cn),
+            'tls_key_file': cn and tls.key_path(self.charm_ssl_dir, cn),
             'service_name': self.name,
             'local_address': self.local_address,
             'release': self.release,
@@ -264,6 +364,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def all_config_files(self):
         files = dict(self.config_files)
         files[self.haproxy_conf] = 'haproxy.cfg'
+        if self._tls:
+            files[self.apache_site] = tls.APACHE_SITE + '.conf'
         return files
 
     def render_configs(self, adapters):
@@ -278,7 +380,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return changed
 
     def group_for(self, path):
-        return 'haproxy' if path == self.haproxy_conf else self.group
+        return {self.haproxy_conf: 'haproxy',
+                self.apache_site: 'root'}.get(path, self.group)
 
     # --- daemons ----------------------------------------------------------
     def daemons(self):
@@ -289,13 +392,16 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return [d.name for d in self.daemons()]
 
     def services(self):
-        return self.payload_services() + list(self.extra_services)
+        frontend = list(self.tls_services) if self.ssl_enabled else []
+        return (self.payload_services() + list(self.extra_services) +
+                frontend)
 
     def restart_map(self):
         """{config path: [services to restart when it changes]}"""
         restarts = {path: self.payload_services()
                     for path in self.config_files}
         restarts[self.haproxy_conf] = ['haproxy']
+        restarts[self.apache_site] = list(self.tls_services)
         return restarts
 
     def known_daemon_names(self):
@@ -361,8 +467,14 @@ class OpenStackCharm(metaclass=CharmRegistry):
         found = []
         for service, port in self.api_ports.items():
             found.append(('haproxy', ('127.0.0.1', port)))
-            found.append((service, (self.local_address,
-                                    self.backend_port(port))))
+            if self.ssl_enabled:
+                found += [(name, (self.local_address, port - 10))
+                          for name in self.tls_services]
+                found.append((service, ('127.0.0.1',
+                                        self.backend_port(port))))
+            else:
+                found.append((service, (self.local_address,
+                                        self.backend_port(port))))
         return found
 
     def stop_services(self):
@@ -435,6 +547,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
             flags.clear_flag(RENDERED)
             self.reconcile_services()
             return
+        changed_tls = self.configure_tls(endpoints.get('certificates'))
         adapters = Adapters(self, endpoints)
         if adapters.amqp.ssl and write_if_changed(
                 adapters.amqp.ssl_ca_file, adapters.amqp.get_ssl_cert,
@@ -442,10 +555,14 @@ class OpenStackCharm(metaclass=CharmRegistry):
             self.request_restart(self.payload_services())
         changed_daemons = self.write_daemons()
         changed_files = self.render_configs(adapters)
+        if self._tls:
+            tls.enable_apache(self.apache_dir)
         restart_map = self.restart_map()
         self.request_restart(changed_daemons)
         for path in changed_files:
             self.request_restart(restart_map.get(path, []))
+        if changed_tls:
+            self.request_restart(self.tls_services)
         flags.set_flag(RENDERED)
         if self.migrate_database():
             self.request_restart(self.payload_services())
@@ -482,7 +599,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
             checks['{}-http'.format(service)] = (
                 '{} answers HTTP on port {}'.format(service, port),
                 [NAGIOS_PLUGINS + 'check_http', '-I', '127.0.0.1', '-p',
-                 str(port), '-u', '/'])
+                 str(port), '-u', '/'] + (['--ssl'] if self.ssl_enabled
+                                          else []))
         return checks
 
     def update_nrpe_checks(self, nrpe):

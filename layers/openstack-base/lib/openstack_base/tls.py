@@ -61,17 +61,25 @@ def files(material, ssl_dir, ca_path):
     if material.chain:
         cert += with_newline(material.chain)
     found = {
-        os.path.join(ssl_dir, 'cert_' + material.cn): (cert, 0o644),
-        os.path.join(ssl_dir, 'key_' + material.cn): (
-            with_newline(material.key), 0o640),
+        cert_path(ssl_dir, material.cn): (cert, 0o644),
+        key_path(ssl_dir, material.cn): (with_newline(material.key), 0o640),
     }
     if material.ca:
         found[ca_path] = (with_newline(material.ca), 0o644)
     return found
 
 
+def cert_path(ssl_dir, cn):
+    return os.path.join(ssl_dir, 'cert_' + cn)
+
+
+def key_path(ssl_dir, cn):
+    return os.path.join(ssl_dir, 'key_' + cn)
+
+
 def update_ca_certificates():
-    subprocess.check_call(['update-ca-certificates'],
+    # --fresh also drops the links of a CA file that was removed.
+    subprocess.check_call(['update-ca-certificates', '--fresh'],
                           stdout=subprocess.DEVNULL)
 
 
@@ -82,10 +90,19 @@ def enable_apache(apache_dir=APACHE_DIR):
     if missing:
         subprocess.check_call(['a2enmod', '-q'] + missing,
                               stdout=subprocess.DEVNULL)
-    if not os.path.exists(os.path.join(apache_dir, 'sites-enabled',
-                                       APACHE_SITE + '.conf')):
+    if not os.path.lexists(_enabled_site(apache_dir)):
         subprocess.check_call(['a2ensite', '-q', APACHE_SITE],
                               stdout=subprocess.DEVNULL)
+
+
+def disable_site(apache_dir=APACHE_DIR):
+    if os.path.lexists(_enabled_site(apache_dir)):
+        subprocess.check_call(['a2dissite', '-q', APACHE_SITE],
+                              stdout=subprocess.DEVNULL)
+
+
+def _enabled_site(apache_dir):
+    return os.path.join(apache_dir, 'sites-enabled', APACHE_SITE + '.conf')
 
 
 def site_path(apache_dir=APACHE_DIR):

@@ -1,0 +1,235 @@
+"""TLS endpoints, through the real handlers and interfaces: a certificate
+from config or from vault turns on the apache2 frontend on the unit
+(8979) in front of the API moved to loopback (8969); haproxy keeps 8989
+and keystone gets https URLs. Taking it away goes back to plain HTTP."""
+
+import base64
+import os
+import stat
+
+import pytest
+import yaml
+
+from mistral.test_story import (  # noqa: F401 (story is a fixture)
+    PEERS, add_peer, answer, ini, run, story,
+)
+
+VAULT = PEERS['vault']['vault/0']
+
+
+def pem(label, body):
+    return '-----BEGIN {0}-----\n{1}\n-----END {0}-----\n'.format(
+        label, base64.b64encode(body.encode()).decode())
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+CERT = pem('CERTIFICATE', 'config cert')
+KEY = pem('PRIVATE KEY', 'config key')
+CA = pem('CERTIFICATE', 'config ca')
+
+
+@pytest.fixture
+def tls_unit(story, tmp_path, monkeypatch):  # noqa: F811
+    """A unit made active without TLS; apache2's and the CA store's
+    directories are temporary."""
+    for attribute, name in (('apache_dir', 'apache2'), ('ssl_dir', 'ssl'),
+                            ('ca_cert_dir', 'ca-certificates')):
+        monkeypatch.setattr(story.charm_class, attribute,
+                            str(tmp_path / name))
+    story.paths = {name: tmp_path / name
+                   for name in ('apache2', 'ssl', 'ca-certificates')}
+    run(story, 'install')
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        rid = add_peer(story, endpoint, app)
+        answer(story, rid, app)
+        if app == 'keystone':
+            story.keystone = rid
+    assert story.juju.status == ('active', 'Unit is ready')
+    assert_plain(story)
+    return story
+
+
+def site(unit):
+    return unit.paths['apache2'] / 'sites-available' / \
+        'openstack_https_frontend.conf'
+
+
+def commands(unit, name):
+    return [c for c in unit.sync_calls if c[0] == name]
+
+
+def public_url(unit):
+    return unit.juju.local_data(unit.keystone)['public_url']
+
+
+def assert_plain(unit):
+    conf = ini(unit.conf)
+    assert (conf['api']['host'], conf['api']['port']) == ('10.0.0.10',
+                                                          '8979')
+    assert 'server mistral-0 10.0.0.10:8979 check' in open(
+        unit.haproxy).read()
+    assert public_url(unit) == 'http://10.0.0.10:8989/v2'
+    assert 'apache2' not in unit.init.running
+    assert not site(unit).exists()
+
+
+def assert_tls(unit, cert_file, key_file):
+    conf = ini(unit.conf)
+    assert (conf['api']['host'], conf['api']['port']) == ('127.0.0.1',
+                                                          '8969')
+    assert 'server mistral-0 10.0.0.10:8979 check' in open(
+        unit.haproxy).read()
+    vhost = site(unit).read_text()
+    for line in ('Listen 8979', '<VirtualHost *:8979>', 'SSLEngine on',
+                 'SSLCertificateFile {}'.format(cert_file),
+                 'SSLCertificateKeyFile {}'.format(key_file),
+                 'RequestHeader set X-Forwarded-Proto "https"',
+                 'ProxyPass / http://127.0.0.1:8969/ retry=0'):
+        assert line in vhost.splitlines() or '    ' + line in \
+            vhost.splitlines(), line
+    assert public_url(unit) == 'https://10.0.0.10:8989/v2'
+    assert unit.juju.local_data(unit.keystone)['internal_url'] == \
+        'https://10.0.0.10:8989/v2'
+    assert {'apache2', 'haproxy', 'mistral-api'} <= unit.init.running
+    assert unit.juju.status == ('active', 'Unit is ready')
+
+
+def test_tls_from_config(tls_unit):
+    unit = tls_unit
+    unit.init.forget()
+    unit.juju.config.update(ssl_cert=b64(CERT), ssl_key=b64(KEY),
+                            ssl_ca=b64(CA))
+    run(unit, 'config-changed')
+    ssl = unit.paths['ssl'] / 'mistral'
+    assert_tls(unit, ssl / 'cert_10.0.0.10', ssl / 'key_10.0.0.10')
+    assert (ssl / 'cert_10.0.0.10').read_text() == CERT
+    assert (ssl / 'key_10.0.0.10').read_text() == KEY
+    assert stat.S_IMODE(os.stat(ssl / 'key_10.0.0.10').st_mode) == 0o640
+    ca = unit.paths['ca-certificates'] / 'mistral_ca.crt'
+    assert ca.read_text() == CA
+    assert commands(unit, 'update-ca-certificates')
+    assert commands(unit, 'a2enmod')[-1] == [
+        'a2enmod', '-q', 'ssl', 'proxy', 'proxy_http', 'headers']
+    assert 'apache2' in unit.installed
+    # The API moved to loopback first, then the frontend took its port;
+    # both were awaited before the unit said it was ready.
+    assert unit.init.calls.index(('restart', 'mistral-api')) < \
+        unit.init.calls.index(('start', 'apache2'))
+    assert {('127.0.0.1', 8969), ('10.0.0.10', 8979)} <= set(
+        unit.init.waited)
+
+    # A new certificate restarts the frontend only.
+    unit.init.forget()
+    renewed = pem('CERTIFICATE', 'renewed config cert')
+    unit.juju.config['ssl_cert'] = b64(renewed)
+    run(unit, 'config-changed')
+    assert (ssl / 'cert_10.0.0.10').read_text() == renewed
+    assert unit.init.calls == [('restart', 'apache2')]
+
+    # Nothing changed: nothing restarts.
+    unit.init.forget()
+    run(unit, 'config-changed')
+    assert unit.init.calls == []
+
+    unit.sync_calls.clear()
+    unit.juju.config.update(ssl_cert='', ssl_key='', ssl_ca='')
+    run(unit, 'config-changed')
+    assert_plain(unit)
+    assert not ca.exists()
+    assert commands(unit, 'update-ca-certificates')
+    assert ('stop', 'apache2') in unit.init.calls
+    assert unit.juju.status == ('active', 'Unit is ready')
+
+
+def test_tls_from_vault(tls_unit):
+    unit = tls_unit
+    certificates = add_peer(unit, 'certificates', 'vault')
+    sent = unit.juju.local_data(certificates)
+    assert sent['unit_name'] == 'mistral_0'
+    assert sent['common_name'] == '10.0.0.10'
+    assert yaml.safe_load(sent['sans']) == ['10.0.0.10']
+    # Asked, not yet answered: still plain.
+    assert_plain(unit)
+
+    unit.init.forget()
+    answer(unit, certificates, 'vault')
+    ssl = unit.paths['ssl'] / 'mistral'
+    assert_tls(unit, ssl / 'cert_10.0.0.10', ssl / 'key_10.0.0.10')
+    assert (ssl / 'cert_10.0.0.10').read_text() == (
+        VAULT['mistral_0.server.cert'] + VAULT['chain'])
+    assert (ssl / 'key_10.0.0.10').read_text() == \
+        VAULT['mistral_0.server.key']
+    assert (unit.paths['ca-certificates'] / 'mistral_ca.crt').read_text() \
+        == VAULT['ca']
+    assert not {f for f in unit.juju.flags if f.endswith('.changed') and
+                f.startswith('certificates.')}
+
+    # vault renews the certificate: apache2 restarts, the API does not.
+    unit.init.forget()
+    renewed = pem('CERTIFICATE', 'renewed by vault')
+    unit.juju.change(certificates, 'vault/0',
+                     {'mistral_0.server.cert': renewed})
+    assert (ssl / 'cert_10.0.0.10').read_text() == renewed + VAULT['chain']
+    assert unit.init.calls == [('restart', 'apache2')]
+
+    unit.init.forget()
+    unit.juju.break_relation(certificates)
+    assert_plain(unit)
+    assert ('stop', 'apache2') in unit.init.calls
+    assert ('restart', 'mistral-api') in unit.init.calls
+    assert unit.juju.status == ('active', 'Unit is ready')
+
+
+def test_config_wins_over_vault(tls_unit):
+    unit = tls_unit
+    unit.juju.config.update(ssl_cert=b64(CERT), ssl_key=b64(KEY))
+    answer(unit, add_peer(unit, 'certificates', 'vault'), 'vault')
+    ssl = unit.paths['ssl'] / 'mistral'
+    assert (ssl / 'cert_10.0.0.10').read_text() == CERT
+    assert public_url(unit).startswith('https://')
+
+
+@pytest.mark.parametrize('config, message', [
+    ({'ssl_cert': 'not base64!', 'ssl_key': b64(KEY)},
+     'ssl_cert: must be base64-encoded PEM'),
+    ({'ssl_cert': b64('plain text'), 'ssl_key': b64(KEY)},
+     'ssl_cert: must be base64-encoded PEM (CERTIFICATE)'),
+    ({'ssl_cert': b64(CERT), 'ssl_key': b64(CERT)},
+     'ssl_key: must be base64-encoded PEM (PRIVATE KEY or RSA PRIVATE KEY '
+     'or EC PRIVATE KEY)'),
+    ({'ssl_cert': b64(CERT)}, 'ssl_key: must be set together with ssl_cert'),
+    ({'ssl_key': b64(KEY)}, 'ssl_cert: must be set together with ssl_key'),
+    ({'ssl_ca': b64(KEY)}, 'ssl_ca: must be base64-encoded PEM '
+     '(CERTIFICATE)'),
+])
+def test_invalid_ssl_config_blocks_and_keeps_serving(tls_unit, config,
+                                                     message):
+    unit = tls_unit
+    unit.juju.config.update(config)
+    run(unit, 'config-changed')
+    assert unit.juju.status == ('blocked', 'Invalid config: ' + message)
+    conf = ini(unit.conf)
+    assert conf['api']['port'] == '8979'
+    assert not site(unit).exists()
+    assert 'mistral-api' in unit.init.running
+
+
+def test_certificate_request_names_every_endpoint(unit):
+    charm = unit.charm(**{'os-public-hostname': 'mistral.example.com',
+                          'vip': '10.0.0.100 10.1.0.100'})
+    cn, sans = charm.certificate_request()
+    assert cn == 'mistral.example.com'
+    assert sans == ['10.0.0.10', '10.0.0.100', '10.1.0.100',
+                    'mistral.example.com']
+
+
+def test_nrpe_checks_the_api_over_tls(unit):
+    plain = unit.charm().nrpe_checks()['mistral-api-http'][1]
+    secure = unit.charm(ssl_cert=b64(CERT), ssl_key=b64(KEY)).nrpe_checks()[
+        'mistral-api-http'][1]
+    assert secure == plain + ['--ssl']
