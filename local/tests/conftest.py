@@ -15,15 +15,19 @@ from local.tests.mistral_site import Site
 TOY_CHARM = os.path.join(os.path.dirname(__file__), 'toy_charm')
 
 
-# The Mistral modules run last, in this order: each deployment stays live
-# from its first test to the next variant or the end of the session, and
-# the providers' own tests must not run while one is live.
-MISTRAL_MODULES = ('test_mistral_postgresql', 'test_mistral_mysql')
+# Modules deploying Mistral (test_mistral_*) run after all others, so the
+# providers' own tests never run while a deployment is live. The
+# PostgreSQL one comes first (its first tests need a fresh deployment),
+# the MySQL one last (switching variant destroys the PostgreSQL one), any
+# other in between, reusing the PostgreSQL deployment.
+FIRST, LAST = 'test_mistral_postgresql', 'test_mistral_mysql'
 
 
 def running_order(item):
     name = item.module.__name__.rpartition('.')[2]
-    return MISTRAL_MODULES.index(name) + 1 if name in MISTRAL_MODULES else 0
+    if not name.startswith('test_mistral_'):
+        return 0
+    return {FIRST: 1, LAST: 3}.get(name, 2)
 
 
 def pytest_collection_modifyitems(config, items):

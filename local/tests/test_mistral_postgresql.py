@@ -202,6 +202,7 @@ def test_config_changed_without_change_restarts_nothing(ready):
 
 def test_debug_rerenders_and_restarts_only_mistral(ready):
     before = ready.pids()
+    assert None not in before.values(), before
     ready.config(debug='true')
     try:
         assert ready.mistral_conf()['DEFAULT']['debug'] == 'True'
@@ -218,6 +219,7 @@ def test_debug_rerenders_and_restarts_only_mistral(ready):
 # -- 7: pause / resume -----------------------------------------------------
 def test_pause_stops_services_and_resume_restores(ready):
     before = ready.pids()
+    assert None not in before.values(), before
     paused = ready.action('pause')
     try:
         assert paused['status'] == 'completed', paused
@@ -305,3 +307,10 @@ def test_removing_db_relation_blocks_stops_and_keeps_data(ready, client):
     for name in MISTRAL_SERVICES:
         assert not ready.service_running(name), name
     assert {t: psql_count(database, t) for t in tables} == before
+    # related again, Mistral serves what it had (and later modules find
+    # the deployment whole)
+    ready.relate('mistral:db', 'postgresql')
+    assert ready.wait_ready() == READY
+    ready.wait_serving()
+    executions = ready.client().executions()
+    assert len(executions) >= before['workflow_executions_v2'] > 0
