@@ -83,6 +83,8 @@ def run(controller, charm, units=1, out=print):
     shared = workflows.load()
     with steps.step('get a Keystone token and the workflowv2 endpoint'):
         client = Mistral.from_model(controller.model.root)
+    with steps.step('wait for the API on {} to answer'.format(client.url)):
+        client.wait_answering()
     with steps.step('upload workflow {}'.format(shared.FAN_OUT_WORKFLOW)):
         client.create_workflows(shared.FAN_OUT_DEFINITION)
     with steps.step('run workflow {}'.format(shared.FAN_OUT_WORKFLOW)):

@@ -55,6 +55,20 @@ class Mistral:
             raise MistralError(error.code,
                                error.read().decode(errors='replace'))
 
+    def wait_answering(self, timeout=60):
+        """Wait until an authenticated request succeeds. The charm says
+        "Unit is ready" while haproxy still drops requests for a few
+        seconds (its health checks lag the API's start)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.request('GET', '/workflows?limit=1')
+            except (OSError, MistralError) as error:
+                if time.monotonic() > deadline:
+                    raise TimeoutError('{} did not answer within {}s: {}'
+                                       .format(self.url, timeout, error))
+            time.sleep(0.5)
+
     def create_workflows(self, definition):
         """Upload (or replace) the workflows of a YAML definition."""
         try:

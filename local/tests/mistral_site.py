@@ -16,7 +16,7 @@ import time
 from local import machine as machines
 from local import model as m
 from local.controller import Controller
-from local.mistral_api import Mistral, MistralError
+from local.mistral_api import Mistral
 from local.readiness import wait_for_workload
 from local.runner import machine_of
 
@@ -86,12 +86,7 @@ class Deployment:
 
     def wait_serving(self, timeout=60):
         """Wait until the public API answers an authenticated request."""
-        def answers():
-            try:
-                return self.client().request('GET', '/workflows') is not None
-            except (OSError, MistralError):
-                return False
-        wait_until(answers, 'the Mistral API on port 8989', timeout)
+        self.client().wait_answering(timeout)
 
     def destroy(self):
         if self.model.exists():
