@@ -64,6 +64,12 @@ class CharmSim(RelationSim):
         monkeypatch.setattr(hookenv, 'leader_set', self._leader_set)
         monkeypatch.setattr(hookenv, 'local_unit', lambda: self.local_unit)
         monkeypatch.setattr(hookenv, 'charm_dir', lambda: self.charm_dir)
+        self.opened = set()
+        monkeypatch.setattr(hookenv, 'opened_ports',
+                            lambda: sorted(self.opened))
+        monkeypatch.setattr(hookenv, 'open_port',
+                            lambda port, protocol='TCP': self.opened.add(
+                                '{}/{}'.format(port, protocol.lower())))
         monkeypatch.setattr(host, 'lsb_release',
                             lambda: {'DISTRIB_CODENAME': series})
 
@@ -120,6 +126,9 @@ class FakeInit:
             'reload_definitions': lambda: None,
             'remove': self._remove,
             'port_open': lambda address, port: self.ports_open,
+            'http_answers': lambda address, port, tls=False: self.ports_open,
+            'wait_for_http': lambda address, port, tls, timeout:
+                self.waited.append(('http', port)),
             'wait_for_ports': lambda ports, timeout: self.waited.extend(
                 ports),
         }

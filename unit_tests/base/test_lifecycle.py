@@ -180,7 +180,9 @@ def test_ready_means_the_ports_answer(unit):
     # What was started is waited for: haproxy's public port and the API's
     # backend port behind it.
     assert sorted(unit.init.waited) == [('10.0.0.10', 8979),
-                                        ('127.0.0.1', 8989)]
+                                        ('127.0.0.1', 8989),
+                                        ('http', 8989)]
+    assert unit.juju.opened == {'8989/tcp'}
     unit.init.ports_open = False
     assert unit.charm().workload_status() == (
         'blocked', 'Ports which should be open, but are not: 8989 '
@@ -195,3 +197,13 @@ def test_restarting_nothing_waits_for_nothing(unit):
     unit.init.waited.clear()
     unit.charm().configure({})
     assert unit.init.waited == []
+
+
+def test_ready_means_a_backend_answers_through_haproxy(unit, monkeypatch):
+    from openstack_base import daemons
+    unit.relate_all()
+    unit.charm().configure({})
+    monkeypatch.setattr(daemons, 'http_answers', lambda a, p, tls=False:
+                        False)
+    assert unit.charm().workload_status() == (
+        'waiting', 'API not yet answering on 8989')

@@ -459,6 +459,19 @@ class OpenStackCharm(metaclass=CharmRegistry):
         ports = [p for name, p in self.ports_to_check() if name in started]
         if ports:
             daemons.wait_for_ports(ports, self.port_wait_seconds)
+            # haproxy accepts before its health checks find a backend.
+            for port in self.api_ports.values():
+                daemons.wait_for_http('127.0.0.1', port, self.ssl_enabled,
+                                      self.port_wait_seconds)
+        if run:
+            self.open_ports()
+
+    def open_ports(self):
+        """Tell Juju the public ports (for `juju expose`), once."""
+        opened = set(hookenv.opened_ports())
+        for port in self.api_ports.values():
+            if '{}/tcp'.format(port) not in opened:
+                hookenv.open_port(port)
 
     port_wait_seconds = 180
 
@@ -667,6 +680,12 @@ class OpenStackCharm(metaclass=CharmRegistry):
         if closed:
             return ('blocked', 'Ports which should be open, but are not: '
                     '{}'.format(', '.join(closed)))
+        silent = [str(port) for port in self.api_ports.values()
+                  if not daemons.http_answers('127.0.0.1', port,
+                                              self.ssl_enabled)]
+        if silent:
+            return ('waiting', 'API not yet answering on {}'.format(
+                ', '.join(silent)))
         return ('active', 'Unit is ready')
 
     def assess_status(self):

@@ -9,8 +9,10 @@ uwsgi on the public port, for one). A daemon becomes a systemd unit in
 """
 
 import collections
+import http.client
 import os
 import socket
+import ssl
 import subprocess
 import time
 
@@ -123,3 +125,32 @@ def wait_for_ports(endpoints, timeout):
         if waiting:
             time.sleep(1)
     return not waiting
+
+
+def http_answers(address, port, tls=False):
+    """True when an HTTP(S) server answers GET / there (any status):
+    through haproxy that means a backend is up, not just the frontend."""
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection(address, port, timeout=5,
+                                           context=context)
+    else:
+        conn = http.client.HTTPConnection(address, port, timeout=5)
+    try:
+        conn.request('GET', '/')
+        return conn.getresponse().status > 0
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+def wait_for_http(address, port, tls, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if http_answers(address, port, tls):
+            return True
+        time.sleep(1)
+    return False
