@@ -109,12 +109,6 @@ def test_relations_added_one_at_a_time_wait_then_active(pg):
     assert pg.hook_error() is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'charm bug: "Unit is ready" only checks that ports 8989 (haproxy) and '
-    '8979 (mistral-api) accept connections; haproxy (mode tcp, default '
-    'check inter 2s rise 2 fall 3) still has the backend DOWN after the '
-    'first start, so for ~10 s every request on 8989 is closed without '
-    'a response'))
 def test_public_api_answers_once_unit_is_ready(pg):
     assert pg.wait_ready() == READY
     api = pg.client()
