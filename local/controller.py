@@ -283,10 +283,7 @@ class Controller:
             return state['applications'][app]['config']
         changes = {}
         for pair in pairs:
-            key, eq, text = pair.partition('=')
-            if not eq:
-                raise OperationError('expected key=value, got "{}"'.format(
-                    pair))
+            key, text = split_pair(pair)
             try:
                 changes[key] = charm.parse_config(key, text)
             except ValueError as error:
@@ -335,10 +332,7 @@ class Controller:
         state = self._require_unit(unit)
         given = {}
         for pair in pairs:
-            key, eq, text = pair.partition('=')
-            if not eq:
-                raise OperationError('expected key=value, got "{}"'.format(
-                    pair))
+            key, text = split_pair(pair)
             given[key] = text
         try:
             params = self.charm(state, m.app_of(unit)).action_params(
@@ -375,6 +369,14 @@ class Controller:
             shutil.rmtree(os.path.join(self.model.root, name),
                           ignore_errors=True)
         self.model.remove()
+
+
+def split_pair(pair):
+    """'key=value' from the command line, as juju config/run take it."""
+    key, eq, text = pair.partition('=')
+    if not eq:
+        raise OperationError('expected key=value, got "{}"'.format(pair))
+    return key, text
 
 
 def _hook_args(step):

@@ -9,6 +9,7 @@ import pytest
 
 from local import model as m
 from local import status as status_view
+from local.controller import OperationError
 from local.runner import machine_of
 from local.tests.conftest import TOY_CHARM
 
@@ -251,3 +252,11 @@ def test_charmhelpers_hookenv_against_the_tools(deployed):
     assert state['applications']['toy']['leader-settings']['k'] == 'v'
     with open(m.unit_log(deployed.model.root, 'toy/0')) as log:
         assert 'WARNING juju-log: charmhelpers was here' in log.read()
+
+
+def test_config_and_actions_want_key_value_pairs(deployed):
+    controller = deployed
+    for call in (lambda: controller.config('toy', ['debug']),
+                 lambda: controller.run_action('toy/0', 'hello', ['x'])):
+        with pytest.raises(OperationError, match='expected key=value'):
+            call()
