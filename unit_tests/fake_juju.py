@@ -75,7 +75,7 @@ class CharmSim(RelationSim):
 
     @contextlib.contextmanager
     def hook(self, *args, **kwargs):
-        from openstack_base.charm import forget_charm_instance
+        from openstack_base.instance import forget_charm_instance
         forget_charm_instance()     # each real hook is a new process
         with super().hook(*args, **kwargs):
             # What importing a handler module that calls
@@ -175,11 +175,11 @@ class Unit:
             str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
         monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
-        from openstack_base.adapters import RabbitMQAdapter
-        monkeypatch.setattr(RabbitMQAdapter, 'ssl_ca_file',
+        from openstack_base import apt
+        from openstack_base.relations import AMQPHandler
+        monkeypatch.setattr(AMQPHandler, 'ssl_ca_file',
                             str(self.etc / 'rabbitmq-ca.pem'))
-        monkeypatch.setattr(MistralCharm, '_in_archive',
-                            staticmethod(lambda package: False))
+        monkeypatch.setattr(apt, 'in_archive', lambda package: False)
         self.sync_calls = []
         monkeypatch.setattr(subprocess, 'check_call',
                             lambda cmd, **kw: self.sync_calls.append(cmd))
@@ -196,7 +196,7 @@ class Unit:
 
     def charm(self, release='zed', **config):
         self.juju.config.update(config)
-        return self.charm_class(release)
+        return self.charm_class(release, endpoints={})
 
     def relate_all(self):
         from charms.reactive import flags

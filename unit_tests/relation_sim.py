@@ -86,6 +86,15 @@ class _Relation:
         self.departing = {}  # unit -> data, readable during -departed
 
 
+def open_unit_state(path):
+    """The unit's state db, as charmhelpers' ``unitdata.kv()`` opens it;
+    tests hand it out by replacing that public function."""
+    storage = unitdata.Storage(path)
+    # durability is pointless in a test and fsync per hook is slow
+    storage.conn.execute('PRAGMA synchronous=OFF')
+    return storage
+
+
 class RelationSim:
     """A single unit's view of a Juju model; see the module docstring."""
 
@@ -117,17 +126,17 @@ class RelationSim:
         })
         for name in self.PATCHED:
             setattr(hookenv, name, getattr(self, name))
-        unitdata._KV = None
-        # durability is pointless in a test and fsync per hook is slow
-        unitdata.kv().conn.execute('PRAGMA synchronous=OFF')
+        self._saved_kv = unitdata.kv
+        self.unit_state = open_unit_state(
+            os.path.join(str(state_dir), 'unit-state.db'))
+        unitdata.kv = lambda: self.unit_state
 
     def close(self):
         """Undo every patch; call it at teardown."""
         for name, func in self._saved_hookenv.items():
             setattr(hookenv, name, func)
-        if unitdata._KV is not None:
-            unitdata._KV.close()
-        unitdata._KV = None
+        self.unit_state.close()
+        unitdata.kv = self._saved_kv
         os.environ.clear()
         os.environ.update(self._saved_env)
         hookenv.cache.clear()

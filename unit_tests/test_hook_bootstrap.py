@@ -16,6 +16,7 @@ import zipfile
 import pytest
 from charmhelpers.core import hookenv, unitdata
 from charms.reactive import get_flags
+from relation_sim import open_unit_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYER = os.path.join(ROOT, 'layers', 'hook-bootstrap')
@@ -59,7 +60,9 @@ class FakeUnit:
         monkeypatch.setenv('CHARM_DIR', str(self.charm))
         monkeypatch.setenv('UNIT_STATE_DB', str(tmp_path / 'state.db'))
         monkeypatch.setattr(hookenv, '_cache_config', None)
-        monkeypatch.setattr(unitdata, '_KV', None)
+        self.state_db = str(tmp_path / 'state.db')
+        self.unit_state = open_unit_state(self.state_db)
+        monkeypatch.setattr(unitdata, 'kv', lambda: self.unit_state)
         monkeypatch.setattr(hookenv, '_atstart', [])
         monkeypatch.setattr(hookenv, '_atexit', [])
 
@@ -71,13 +74,14 @@ class FakeUnit:
         self.config_file.write_text(json.dumps(config))
         hookenv._cache_config = None
         hookenv.cache.clear()
-        unitdata._KV = None         # each hook reopens the state db
+        # each hook reopens the state db
+        self.unit_state = open_unit_state(self.state_db)
         hookenv.atstart(hook_bootstrap.init_config_states)
         hookenv.atexit(hook_bootstrap.clear_config_states)
         hookenv._run_atstart()
         during = set(get_flags())
         hookenv._run_atexit()
-        unitdata._KV = None
+        self.unit_state = open_unit_state(self.state_db)
         return during, set(get_flags())
 
 

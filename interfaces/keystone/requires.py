@@ -121,8 +121,6 @@ class IdentityServiceClient(Endpoint):
         """The CA as PEM text (keystone sends it base64-encoded)."""
         return _pem(self.received('ca_cert'))
 
-    get_ssl_ca = ca_cert
-
     def endpoint_checksums(self):
         """``ep_changed`` decoded: {service: checksum}, {} if unusable."""
         try:

@@ -53,8 +53,6 @@ class AmqpClient(Endpoint):
             })
         self.manage_flags()
 
-    configure = request_access  # older name kept for callers
-
     def _own_address(self):
         try:
             return hookenv.network_get_primary_address(self.endpoint_name)
@@ -114,8 +112,6 @@ class AmqpClient(Endpoint):
             if address:
                 hosts.add(address)
         return sorted(hosts)
-
-    rabbitmq_hosts = rabbitmq_ready_hosts
 
     def rabbitmq_connected_hosts(self):
         return sorted({_text(unit.received_raw.get('private-address'))

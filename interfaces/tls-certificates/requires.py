@@ -79,8 +79,6 @@ class CertificatesClient(Endpoint):
             requests[cn] = {'sans': sans or []}
             published['cert_requests'] = json.dumps(requests, sort_keys=True)
 
-    add_request_server_cert = request_server_cert
-
     def request_server_certs(self):
         """Nothing to do: requests are published as they are made."""
 

@@ -5,7 +5,8 @@ from charmhelpers.core import hookenv
 from charms.reactive import flags
 
 from openstack_base import actions
-from openstack_base.charm import PAUSED, forget_charm_instance
+from openstack_base.instance import forget_charm_instance
+from openstack_base.state import PAUSED
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def action(unit, monkeypatch):
         assert actions.main(['/charm/actions/' + name]) == 0
         return results
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     return run
 
 
@@ -57,12 +58,12 @@ def test_upgrade_when_nothing_newer(action, unit):
 
 
 def test_upgrade_moves_release_and_migrates(action, unit, monkeypatch):
-    import openstack_base.charm as charm_module
+    import openstack_base.instance as instance
     from charmhelpers.core import host
     monkeypatch.setattr(host, 'lsb_release',
                         lambda: {'DISTRIB_CODENAME': 'jammy'})
     releases = iter(['yoga', 'zed'])
-    monkeypatch.setattr(charm_module, 'select_release',
+    monkeypatch.setattr(instance, 'select_release',
                         lambda base: next(releases))
     unit.juju.config.update({'action-managed-upgrade': True,
                              'openstack-origin': 'cloud:jammy-zed'})

@@ -5,7 +5,7 @@ import configparser
 
 from charms.reactive import flags
 
-from openstack_base.charm import INSTALLED, PAUSED, RENDERED
+from openstack_base.state import INSTALLED, PAUSED, RENDERED
 
 PAYLOAD = ['mistral-api', 'mistral-cron-trigger', 'mistral-engine',
            'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
@@ -20,7 +20,7 @@ def ini(path):
 def test_first_converge_migrates_then_starts_everything(unit):
     unit.relate_all()
     charm = unit.charm()
-    charm.configure({})
+    charm.converge()
     assert [c[-1] for c in unit.sync_calls] == ['head', 'populate']
     assert unit.juju.leader_data == {'db-migrated-release': 'zed'}
     assert unit.init.actions('start') == sorted(PAYLOAD + ['haproxy'])
@@ -29,32 +29,32 @@ def test_first_converge_migrates_then_starts_everything(unit):
 
 def test_nothing_changed_restarts_nothing(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     unit.init.forget()
-    unit.charm().configure({})
+    unit.charm().converge()
     assert unit.init.calls == []
     assert len(unit.sync_calls) == 2          # migrated once only
 
 
 def test_changed_option_restarts_only_the_services_of_changed_files(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     unit.init.forget()
-    unit.charm(debug=True).configure({})
+    unit.charm(debug=True).converge()
     assert ini(unit.conf)['DEFAULT']['debug'] == 'True'
     assert unit.init.actions('restart') == sorted(PAYLOAD)  # not haproxy
     unit.init.forget()
-    unit.charm(**{'haproxy-client-timeout': 5000}).configure({})
+    unit.charm(**{'haproxy-client-timeout': 5000}).converge()
     assert unit.init.actions('restart') == ['haproxy']
 
 
 def test_restart_happens_once_per_hook(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     unit.init.forget()
     charm = unit.charm(debug=True)
-    charm.configure({})
-    charm.configure({})
+    charm.converge()
+    charm.converge()
     assert unit.init.actions('restart').count('mistral-api') == 1
 
 
@@ -62,32 +62,32 @@ def test_non_leader_waits_for_migration(unit):
     unit.juju.leader = False
     unit.relate_all()
     charm = unit.charm()
-    charm.configure({})
+    charm.converge()
     assert unit.sync_calls == []
     assert unit.init.actions('start') == []
     assert charm.workload_status() == (
         'waiting', 'Database not yet migrated (waiting for the leader)')
     unit.juju.leader_data['db-migrated-release'] = 'zed'
-    charm.configure({})
+    charm.converge()
     assert 'mistral-api' in unit.init.actions('start')
     assert 'mistral-cron-trigger' not in unit.init.actions('start')
 
 
 def test_new_release_migrates_again(unit):
     unit.relate_all()
-    unit.charm('zed').configure({})
-    unit.charm('antelope').configure({})
+    unit.charm('zed').converge()
+    unit.charm('antelope').converge()
     assert len(unit.sync_calls) == 4
     assert unit.juju.leader_data == {'db-migrated-release': 'antelope'}
 
 
 def test_bad_config_keeps_last_good_files_and_services(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     before = open(unit.conf).read()
     unit.init.forget()
     charm = unit.charm(**{'cron-trigger-interval': 0, 'debug': True})
-    charm.configure({})
+    charm.converge()
     assert open(unit.conf).read() == before
     assert unit.init.calls == []
     assert charm.workload_status() == (
@@ -97,11 +97,11 @@ def test_bad_config_keeps_last_good_files_and_services(unit):
 
 def test_lost_relation_stops_services(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     flags.clear_flag('shared-db.connected')
     flags.clear_flag('shared-db.available')
     charm = unit.charm()
-    charm.configure({})
+    charm.converge()
     assert unit.init.running == set()
     assert not flags.is_flag_set(RENDERED)
     assert charm.workload_status()[0] == 'blocked'
@@ -109,11 +109,11 @@ def test_lost_relation_stops_services(unit):
 
 def test_pause_and_resume(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     charm = unit.charm()
     charm.pause()
     assert unit.init.running == set()
-    charm.configure({})
+    charm.converge()
     assert unit.init.running == set()
     assert charm.workload_status()[0] == 'maintenance'
     charm.resume()
@@ -124,10 +124,10 @@ def test_worker_multiplier_scales_processes(unit, monkeypatch):
     import os
     monkeypatch.setattr(os, 'cpu_count', lambda: 4)
     unit.relate_all()
-    unit.charm(**{'worker-multiplier': 0.5}).configure({})
+    unit.charm(**{'worker-multiplier': 0.5}).converge()
     assert 'mistral-executor-2' in unit.init.running
     assert ini(unit.conf)['api']['api_workers'] == '2'
-    unit.charm(**{'worker-multiplier': 0.25}).configure({})
+    unit.charm(**{'worker-multiplier': 0.25}).converge()
     assert 'mistral-executor-2' not in unit.init.running
     assert 'mistral-engine-2' not in unit.init.running
     import os.path
@@ -156,7 +156,7 @@ def test_status_branches(unit):
     assert charm.workload_status() == ('maintenance', 'Installing')
     flags.set_flag(INSTALLED)
     assert charm.workload_status()[0] == 'waiting'     # not migrated
-    charm.configure({})
+    charm.converge()
     assert charm.workload_status() == ('active', 'Unit is ready')
     unit.init.running.discard('mistral-engine')
     assert charm.workload_status() == (
@@ -176,7 +176,7 @@ def test_assess_status_sets_status_and_version(unit, monkeypatch):
 
 def test_ready_means_the_ports_answer(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     # What was started is waited for: haproxy's public port and the API's
     # backend port behind it.
     assert sorted(unit.init.waited) == [('10.0.0.10', 8979),
@@ -193,16 +193,16 @@ def test_ready_means_the_ports_answer(unit):
 
 def test_restarting_nothing_waits_for_nothing(unit):
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     unit.init.waited.clear()
-    unit.charm().configure({})
+    unit.charm().converge()
     assert unit.init.waited == []
 
 
 def test_ready_means_a_backend_answers_through_haproxy(unit, monkeypatch):
     from openstack_base import daemons
     unit.relate_all()
-    unit.charm().configure({})
+    unit.charm().converge()
     monkeypatch.setattr(daemons, 'http_answers', lambda a, p, tls=False:
                         False)
     assert unit.charm().workload_status() == (

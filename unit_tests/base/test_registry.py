@@ -1,6 +1,7 @@
 import pytest
 
-from openstack_base.charm import OpenStackCharm, select_release
+from openstack_base.charm import OpenStackCharm
+from openstack_base.instance import select_release
 from charm.openstack.mistral import MistralCharm
 
 
@@ -58,7 +59,7 @@ def test_mistral_serves_every_supported_release():
 
 
 def test_release_from_installed_package(monkeypatch):
-    import openstack_base.charm as charm
-    monkeypatch.setattr(charm, 'installed_version',
+    import openstack_base.instance as instance
+    monkeypatch.setattr(instance, 'installed_version',
                         lambda pkg: '15.0.0-1+deb12u1')
     assert select_release(MistralCharm) == 'zed'

@@ -4,7 +4,7 @@ import grp
 import os
 import stat
 
-from openstack_base import charm as charm_module
+from openstack_base import rendering
 
 
 def test_newest_release_dir_not_newer_than_the_release_wins(unit):
@@ -15,12 +15,12 @@ def test_newest_release_dir_not_newer_than_the_release_wins(unit):
             f.write(text)
     with open(os.path.join(templates, 'probe'), 'w') as f:
         f.write('generic')
-    render = {r: unit.charm(r).render('probe', {})
+    render = {r: rendering.render('probe', {}, r)
               for r in ('yoga', 'zed', 'antelope', 'caracal')}
     assert render == {'yoga': 'yoga', 'zed': 'yoga',
                       'antelope': 'antelope', 'caracal': 'antelope'}
     os.remove(os.path.join(templates, 'yoga', 'probe'))
-    assert unit.charm('zed').render('probe', {}) == 'generic'
+    assert rendering.render('probe', {}, 'zed') == 'generic'
 
 
 def test_config_files_are_0640_root_and_the_service_group(
@@ -34,10 +34,10 @@ def test_config_files_are_0640_root_and_the_service_group(
     chowned = []
     monkeypatch.setattr(os, 'chown', lambda p, u, g: chowned.append((u, g)))
     path = str(tmp_path / 'etc' / 'mistral.conf')
-    assert charm_module.write_if_changed(path, 'password = x\n',
-                                         group='mistral')
+    assert rendering.write_if_changed(path, 'password = x\n',
+                                      group='mistral')
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
     assert groups == ['mistral'] and chowned == [(0, 4242)]
-    assert not charm_module.write_if_changed(path, 'password = x\n',
-                                             group='mistral')
+    assert not rendering.write_if_changed(path, 'password = x\n',
+                                          group='mistral')
     assert chowned == [(0, 4242)]           # unchanged: not rewritten

@@ -61,7 +61,7 @@ def test_available_once_password_arrives(sim, amqp):
         assert ep.username() == 'mistral'
         assert ep.vhost() == 'openstack'
         assert ep.password() == 's3cret-rabbit'
-        assert ep.rabbitmq_hosts() == ['10.5.1.1']
+        assert ep.rabbitmq_ready_hosts() == ['10.5.1.1']
 
 
 def test_available_before_request_waits_for_our_request(sim):
@@ -81,7 +81,7 @@ def test_hosts_only_ready_units_prefer_hostname(sim, amqp):
               'password': 's3cret-rabbit'})
     with sim.hook('update-status'):
         ep = sim.endpoint('amqp')
-        assert ep.rabbitmq_hosts() == ['10.5.1.1', 'rmq-2.maas']
+        assert ep.rabbitmq_ready_hosts() == ['10.5.1.1', 'rmq-2.maas']
         assert ep.rabbitmq_connected_hosts() == [
             '10.5.1.1', '10.5.1.2', '10.5.1.3']
 
@@ -128,7 +128,7 @@ def test_departed_and_broken_clear_flags(sim, amqp):
     sim.depart(amqp, 'rabbitmq-server/0')
     assert {'amqp.connected', 'amqp.available'} <= sim.flags
     with sim.hook('update-status'):
-        assert sim.endpoint('amqp').rabbitmq_hosts() == ['10.5.1.2']
+        assert sim.endpoint('amqp').rabbitmq_ready_hosts() == ['10.5.1.2']
     sim.break_relation(amqp)
     assert not {f for f in sim.flags if f.startswith('amqp.')}
 

@@ -13,8 +13,7 @@ from charms.reactive import bus
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PEERS = yaml.safe_load(open(os.path.join(HERE, '..', 'data', 'peers.yaml')))
-HANDLER_MODULES = ('layers/openstack-base/reactive/openstack_base_handlers.py',
-                   'src/reactive/mistral_handlers.py')
+HANDLERS = 'layers/openstack-base/reactive/openstack_base_handlers.py'
 
 
 SERIES = {'yoga': 'jammy', 'zed': 'bookworm', 'caracal': 'noble'}
@@ -22,21 +21,16 @@ SERIES = {'yoga': 'jammy', 'zed': 'bookworm', 'caracal': 'noble'}
 
 @pytest.fixture
 def story(unit):
-    """The unit with only this charm's handlers registered on the bus."""
-    saved = dict(bus.Handler._HANDLERS)
-    bus.Handler._HANDLERS.clear()
-    modules = []
-    for path in HANDLER_MODULES:
-        spec = importlib.util.spec_from_file_location(
-            'story_' + os.path.basename(path)[:-3],
-            os.path.join(ROOT, path))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        modules.append(module)
-    unit.juju.at_every_hook.append(modules[0].assess_status)
+    """The unit with only this charm's handlers registered on the bus,
+    as in a hook's fresh process."""
+    bus.Handler.clear()
+    spec = importlib.util.spec_from_file_location(
+        'story_handlers', os.path.join(ROOT, HANDLERS))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    unit.juju.at_every_hook.append(module.assess_status)
     yield unit
-    bus.Handler._HANDLERS.clear()
-    bus.Handler._HANDLERS.update(saved)
+    bus.Handler.clear()
 
 
 def run(unit, hook, rid=None, remote=None):
@@ -78,12 +72,12 @@ def test_install_leaves_everything_stopped(story):
 @pytest.mark.parametrize('database', ['mysql', 'postgresql'])
 def test_relations_one_by_one_until_active(story, monkeypatch, release,
                                            database):
-    import openstack_base.charm as charm_module
+    import openstack_base.instance as instance
     from charmhelpers.core import host
-    monkeypatch.setattr(charm_module, 'select_release', lambda base: release)
+    monkeypatch.setattr(instance, 'select_release', lambda base: release)
     monkeypatch.setattr(host, 'lsb_release',
                         lambda: {'DISTRIB_CODENAME': SERIES[release]})
-    charm_module.forget_charm_instance()
+    instance.forget_charm_instance()
     run(story, 'install')
 
     amqp = add_peer(story, 'amqp', 'rabbitmq-server')

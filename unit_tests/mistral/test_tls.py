@@ -229,7 +229,8 @@ def test_certificate_request_names_every_endpoint(unit):
 
 
 def test_nrpe_checks_the_api_over_tls(unit):
-    plain = unit.charm().nrpe_checks()['mistral-api-http'][1]
-    secure = unit.charm(ssl_cert=b64(CERT), ssl_key=b64(KEY)).nrpe_checks()[
+    from openstack_base import nrpe
+    plain = nrpe.checks(unit.charm())['mistral-api-http'][1]
+    secure = nrpe.checks(unit.charm(ssl_cert=b64(CERT), ssl_key=b64(KEY)))[
         'mistral-api-http'][1]
     assert secure == plain + ['--ssl']

@@ -1,67 +1,46 @@
 """The lifecycle every OpenStack charm shares.
 
-Install once; on every other hook converge the unit (render, migrate,
-run); on update-status only check; at the end of every hook tell Juju
-the workload status. Relation requests are the charm's own handlers.
+Install once; on every other hook make the relation requests and
+converge the unit (render, migrate, run); on update-status only check;
+at the end of every hook tell Juju the workload status. The charm itself
+is declarations: its class is named once, in layer.yaml.
 """
 
 from charmhelpers.core import hookenv
-from charms.reactive import (
-    clear_flag, endpoint_from_flag, hook, set_flag, when, when_any, when_not,
-)
+from charms.reactive import clear_flag, hook, when, when_any, when_not
 
-from openstack_base.charm import (
-    INSTALLED, UPDATE_STATUS, charm_class, provide_charm_instance,
-    related_endpoints,
-)
+from openstack_base import state
+from openstack_base.instance import provide_charm_instance
+from openstack_base.state import INSTALLED, UPDATE_STATUS
 from openstack_base.tls import CHANGED_FLAGS
-
-
-def the_charm():
-    return provide_charm_instance(charm_class())
 
 
 @hook('update-status')
 def checks_only():
     # This hook only checks: handlers that do work skip it.
-    set_flag(UPDATE_STATUS)
-    hookenv.atexit(clear_flag, UPDATE_STATUS)
+    state.set_checks_only(True)
+    hookenv.atexit(state.set_checks_only, False)
 
 
 @hook('upgrade-charm')
 def charm_upgraded():
     # New charm code may install more or define daemons differently.
-    clear_flag(INSTALLED)
+    state.set_installed(False)
 
 
 @when_not(INSTALLED)
 @when_not(UPDATE_STATUS)
 def install():
-    with the_charm() as charm:
+    with provide_charm_instance() as charm:
         charm.install()
 
 
 @when(INSTALLED)
 @when_not(UPDATE_STATUS)
 def converge():
-    with the_charm() as charm:
-        charm.configure(related_endpoints())
-
-
-@when('nrpe-external-master.available')
-@when_not(UPDATE_STATUS)
-def update_monitoring():
-    with the_charm() as charm:
-        charm.update_nrpe_checks(
-            endpoint_from_flag('nrpe-external-master.available'))
-
-
-@when('certificates.available')
-@when_not(UPDATE_STATUS)
-def request_certificates():
-    with the_charm() as charm:
-        charm.request_certificates(
-            endpoint_from_flag('certificates.available'))
+    with provide_charm_instance() as charm:
+        charm.make_requests()
+        charm.converge()
 
 
 @when(INSTALLED)
@@ -76,7 +55,7 @@ def acknowledge_certificates():
 
 
 def assess_status():
-    with the_charm() as charm:
+    with provide_charm_instance() as charm:
         charm.assess_status()
 
 

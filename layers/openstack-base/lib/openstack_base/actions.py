@@ -11,15 +11,14 @@ import traceback
 
 from charmhelpers.core import hookenv, unitdata
 
-from openstack_base.charm import (
-    charm_class, provide_charm_instance, related_endpoints,
-)
+from openstack_base import upgrades
+from openstack_base.instance import provide_charm_instance
 
 
 def pause(charm):
     charm.pause()
     return {'outcome': 'services stopped: {}'.format(
-        ' '.join(charm.services()))}
+        ' '.join(charm.services))}
 
 
 def resume(charm):
@@ -37,12 +36,12 @@ def openstack_upgrade(charm):
         raise ActionRefused('action-managed-upgrade is false: the charm '
                             'upgrades by itself when openstack-origin '
                             'changes')
-    if not charm.upgrade_available():
+    if not upgrades.available(charm):
         return {'outcome': 'no upgrade available: already at {}'.format(
             charm.release)}
     old = charm.release
-    upgraded = charm.upgrade()
-    upgraded.configure(related_endpoints())
+    upgraded = upgrades.upgrade(charm)
+    upgraded.converge()
     return {'outcome': 'upgraded from {} to {}'.format(
         old, upgraded.release)}
 
@@ -66,7 +65,7 @@ def main(argv):
         hookenv.action_fail('unknown action {}'.format(name))
         return 0
     try:
-        with provide_charm_instance(charm_class()) as charm:
+        with provide_charm_instance() as charm:
             result = action(charm)
         hookenv.action_set(result)
     except ActionRefused as refusal:
@@ -80,7 +79,7 @@ def main(argv):
         hookenv.action_fail('{} failed: {}'.format(
             name, type(error).__name__))
     finally:
-        with provide_charm_instance(charm_class()) as charm:
+        with provide_charm_instance() as charm:
             charm.assess_status()
         unitdata.kv().flush()
     return 0

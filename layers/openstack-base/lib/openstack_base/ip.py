@@ -70,3 +70,11 @@ def format_host(host):
     except ValueError:
         pass
     return host
+
+
+def endpoint_url(charm, endpoint_type, clustered=False):
+    """The catalog URL of the charm's API for one endpoint type."""
+    host = resolve_address(endpoint_type, charm.config, clustered)
+    scheme = 'https' if charm.tls_enabled else 'http'
+    return '{}://{}:{}{}'.format(scheme, format_host(host),
+                                 charm.public_ports[0], charm.endpoint_path)

@@ -29,11 +29,17 @@ class CharmRegistry(type):
                 family[release].__name__, name, release))
         family[release] = cls
 
-    def _family(cls):
+    def family_root(cls):
+        """The first concrete class of this family (the one layer.yaml
+        names)."""
         for klass in cls.__mro__:
             if '_classes' in vars(klass):
-                return klass._classes
+                return klass
         return None
+
+    def _family(cls):
+        root = cls.family_root()
+        return root._classes if root else None
 
     def for_release(cls, release):
         """The newest registered class whose release is <= release."""

@@ -27,9 +27,6 @@ CLOUD_ARCHIVE = {
     'noble': ('dalmatian', 'epoxy', 'flamingo', 'gazpacho'),
 }
 
-# The signing key of the Ubuntu Cloud Archive, as apt-key wants it.
-CLOUD_ARCHIVE_KEY = '391A9AA2147192839E9DB0315EDB1B62EC4926EA'
-
 
 class InvalidOrigin(ValueError):
     """openstack-origin names no source this charm can install from."""
@@ -89,8 +86,3 @@ def release_from_version(version, codenames):
     upstream = version.split(':', 1)[-1]
     major = upstream.split('.', 1)[0]
     return codenames.get(major)
-
-
-def newer_releases(release):
-    """The releases after this one, oldest first."""
-    return RELEASES[release_index(release) + 1:]

@@ -11,6 +11,8 @@ import collections
 import os
 import subprocess
 
+from openstack_base import apt, ip, services
+from openstack_base.rendering import remove_if_present, write_if_changed
 from openstack_base.validation import decode_base64
 
 Material = collections.namedtuple('Material', 'cn cert key ca chain')
@@ -54,27 +56,41 @@ def with_newline(text):
     return text if text.endswith('\n') else text + '\n'
 
 
-def files(material, ssl_dir, ca_path):
-    """{path: (content, mode)} that install ``material``: the
-    certificate followed by its chain, the key, and the CA to trust."""
-    cert = with_newline(material.cert)
-    if material.chain:
-        cert += with_newline(material.chain)
-    found = {
-        cert_path(ssl_dir, material.cn): (cert, 0o644),
-        key_path(ssl_dir, material.cn): (with_newline(material.key), 0o640),
-    }
-    if material.ca:
-        found[ca_path] = (with_newline(material.ca), 0o644)
-    return found
+class Frontend:
+    """TLS is on: the certificate the unit serves and where it lives.
 
+    The one value that says TLS is on; the charm computes it once per
+    hook and passes it to whatever renders or installs TLS pieces.
+    """
 
-def cert_path(ssl_dir, cn):
-    return os.path.join(ssl_dir, 'cert_' + cn)
+    def __init__(self, material, ssl_dir, ca_path):
+        self.material = material
+        self.cn = material.cn
+        self.cert_file = os.path.join(ssl_dir, 'cert_' + material.cn)
+        self.key_file = os.path.join(ssl_dir, 'key_' + material.cn)
+        self.ca_path = ca_path
 
+    def files(self):
+        """{path: (content, mode)}: the certificate followed by its
+        chain, the key, and the CA to trust."""
+        material = self.material
+        cert = with_newline(material.cert)
+        if material.chain:
+            cert += with_newline(material.chain)
+        found = {self.cert_file: (cert, 0o644),
+                 self.key_file: (with_newline(material.key), 0o640)}
+        if material.ca:
+            found[self.ca_path] = (with_newline(material.ca), 0o644)
+        return found
 
-def key_path(ssl_dir, cn):
-    return os.path.join(ssl_dir, 'key_' + cn)
+    def install(self):
+        """Write certificate, key and CA; return the changed paths."""
+        changed = {path for path, (content, mode) in sorted(
+            self.files().items())
+            if write_if_changed(path, content, mode=mode)}
+        if self.ca_path in changed:
+            update_ca_certificates()
+        return changed
 
 
 def update_ca_certificates():
@@ -107,3 +123,55 @@ def _enabled_site(apache_dir):
 
 def site_path(apache_dir=APACHE_DIR):
     return os.path.join(apache_dir, 'sites-available', APACHE_SITE + '.conf')
+
+
+def certificate_request(charm):
+    """(cn, sans) of the one server certificate a unit asks for: its
+    public name, and every name or address clients may use."""
+    cn = ip.resolve_address('public', charm.config)
+    names = {cn, charm.cluster_address}
+    for endpoint_type, (binding, _) in ip.ENDPOINT_TYPES.items():
+        names.add(ip.resolve_address(endpoint_type, charm.config))
+        names.add(ip.binding_address(binding))
+    names.update((charm.config.get('vip') or '').split())
+    return cn, sorted(names)
+
+
+def ca_path(charm):
+    return os.path.join(charm.ca_cert_dir, '{}_ca.crt'.format(charm.name))
+
+
+def frontend_for(charm):
+    """The Frontend the charm should run (config wins over the
+    relation), or None."""
+    cn = certificate_request(charm)[0]
+    material = (from_config(charm.config, cn) or from_relation(
+        charm.relations['certificates'].endpoint, cn))
+    if material is None:
+        return None
+    return Frontend(material, os.path.join(charm.ssl_dir, charm.name),
+                    ca_path(charm))
+
+
+def configure(charm):
+    """Install the frontend TLS asks for, or retire it; the frontend."""
+    frontend = charm.tls_frontend
+    if frontend is None:
+        retire(charm)
+        return None
+    apt.install(charm.tls_services)
+    if frontend.install():
+        charm.restarts.request(charm.tls_services)
+    return frontend
+
+
+def retire(charm):
+    """TLS is off: stop the frontend if this charm ran it."""
+    site = site_path(charm.apache_dir)
+    if not os.path.exists(site):
+        return
+    disable_site(charm.apache_dir)
+    os.unlink(site)
+    services.stop_all(charm.tls_services)
+    if remove_if_present(ca_path(charm)):
+        update_ca_certificates()

@@ -9,6 +9,22 @@ import binascii
 import ipaddress
 
 
+def problems(config, checks, companions):
+    """[(option, reason)] for every set option whose value is unusable,
+    and every option set without the one it goes with."""
+    found = []
+    for option, check in sorted(checks.items()):
+        if option in config:
+            reason = check(config[option])
+            if reason:
+                found.append((option, reason))
+    for option, other in sorted(companions.items()):
+        if config.get(other) and not config.get(option):
+            found.append((option, 'must be set together with {}'.format(
+                other)))
+    return found
+
+
 def number(minimum=None, integer=False):
     def check(value):
         if value is None or value == '':
@@ -33,14 +49,6 @@ def ip_addresses(value):
         except ValueError:
             return '{!r} is not an IP address'.format(word)
     return None
-
-
-def one_of(*choices):
-    def check(value):
-        if value not in choices:
-            return 'must be one of {}'.format(', '.join(choices))
-        return None
-    return check
 
 
 def base64_pem(*labels):

@@ -36,11 +36,11 @@ class MistralCharm(OpenStackCharm):
     name = 'mistral'
     release = 'yoga'
     release_pkg = 'mistral-common'
-    package_codenames = {
+    package_codenames = {'mistral-common': {
         '14': 'yoga', '15': 'zed', '16': 'antelope', '17': 'bobcat',
         '18': 'caracal', '19': 'dalmatian', '20': 'epoxy',
         '21': 'flamingo', '22': 'gazpacho',
-    }
+    }}
     packages = ['mistral-api', 'mistral-engine', 'mistral-executor',
                 'mistral-event-engine', 'python3-mistralclient',
                 'python3-pymysql', 'python3-psycopg2']
@@ -48,13 +48,13 @@ class MistralCharm(OpenStackCharm):
     optional_packages = ['python3-mistral-extra']
     user = group = 'mistral'
     required_relations = ['amqp', 'identity-service', ('shared-db', 'db')]
-    ready_flags = {'db': 'db.master.available'}
-    api_ports = {'mistral-api': 8989}
+    api_ports = {'mistral-api': {'public': 8989, 'admin': 8989,
+                                 'int': 8989}}
     service_type = 'mistral'        # keystone maps it to workflowv2
     endpoint_path = '/v2'
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf'}
-    sync_cmds = [
+    db_migration_cmds = [
         ['mistral-db-manage', '--config-file', MISTRAL_CONF, 'upgrade',
          'head'],
         ['mistral-db-manage', '--config-file', MISTRAL_CONF, 'populate'],
@@ -70,11 +70,18 @@ class MistralCharm(OpenStackCharm):
                                                              integer=True),
     }
 
-    amqp_credentials = ('mistral', 'openstack')
-    database = {'database': 'mistral', 'username': 'mistral'}
+    def get_amqp_credentials(self):
+        """RabbitMQ user and vhost, as the official charms name them."""
+        return 'mistral', 'openstack'
+
+    def get_database_setup(self):
+        """One database and user, named after the service."""
+        return [{'database': 'mistral', 'username': 'mistral'}]
 
     # --- processes --------------------------------------------------------
     def process_count(self, kind):
+        """How many processes of a kind (api workers, engines, executors)
+        this unit runs: worker-multiplier x cores, at least 1."""
         multiplier = self.config.get('worker-multiplier')
         if multiplier is None or multiplier == '':
             return DEFAULT_PROCESSES.get(kind, 1)
@@ -89,6 +96,8 @@ class MistralCharm(OpenStackCharm):
         return Daemon(name, description, command, self.user, self.group)
 
     def daemons(self):
+        """The API, engines, executors and event engine; the cron
+        trigger process on the leader only."""
         found = [self._server('mistral-api', 'Mistral API', 'api')]
         for kind, label in (('engine', 'Engine'), ('executor', 'Executor')):
             for n in range(1, self.process_count(kind) + 1):
@@ -103,14 +112,8 @@ class MistralCharm(OpenStackCharm):
                                       CRON_CONF))
         return found
 
-    def known_daemon_names(self):
-        extra = ['mistral-{}-{}'.format(kind, n)
-                 for kind in ('engine', 'executor') for n in range(2, 65)]
-        return self.payload_services() + extra + ['mistral-cron-trigger']
-
     # --- templates --------------------------------------------------------
-    def template_properties(self):
-        props = super().template_properties()
-        props['api_workers'] = self.process_count('api')
-        props['cron_trigger_port'] = CRON_TRIGGER_PORT
-        return props
+    def template_options(self):
+        """API worker count and the cron trigger process's port."""
+        return {'api_workers': self.process_count('api'),
+                'cron_trigger_port': CRON_TRIGGER_PORT}

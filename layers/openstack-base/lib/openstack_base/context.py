@@ -1,0 +1,60 @@
+"""The template context, built once per render as plain data.
+
+``options`` holds every charm option (dashes become underscores) and
+what the charm derives from them; each relation handler adds its part
+under its ``context_name`` (``amqp``, ``database``, ``identity_service``,
+``cluster``). Names follow the official OpenStack charms.
+"""
+
+import hashlib
+
+from charmhelpers.core import hookenv
+
+from openstack_base import ip, services
+
+
+def build(charm, frontend):
+    context = {'options': options(charm, frontend)}
+    for handler in charm.relations.values():
+        name = handler.context_name
+        # Two relations may feed one name (shared-db or db): the
+        # connected one wins.
+        if name and (name not in context or handler.connected):
+            context[name] = handler.context()
+    return context
+
+
+def options(charm, frontend):
+    values = {k.replace('-', '_'): v for k, v in charm.config.items()}
+    tls = frontend is not None
+    api_ip = '127.0.0.1' if tls else charm.cluster_address
+    listen, ports = {}, {}
+    for service, by_type in charm.api_ports.items():
+        plan = services.port_plan(by_type['public'], tls)
+        key = service.replace('-', '_')
+        listen[key] = {
+            'proto': 'http', 'ip': api_ip, 'port': plan.api,
+            'public_port': by_type['public'], 'admin_port': by_type['admin'],
+            'int_port': by_type['int'],
+            'url': 'http://{}:{}'.format(ip.format_host(api_ip), plan.api)}
+        ports[key] = [plan.public, plan.backend]
+    values.update({
+        'service_listen_info': listen,
+        'service_ports': ports,
+        'ssl': tls,
+        'tls_cn': frontend.cn if tls else None,
+        'tls_cert_file': frontend.cert_file if tls else None,
+        'tls_key_file': frontend.key_file if tls else None,
+        'service_name': charm.name,
+        'cluster_address': charm.cluster_address,
+        'release': charm.release,
+        'haproxy_stat_password': haproxy_stat_password(),
+    })
+    values.update(charm.template_options())
+    return values
+
+
+def haproxy_stat_password():
+    # Derived, stable and never stored in plain sight.
+    seed = '{}:{}'.format(hookenv.local_unit(), hookenv.charm_dir())
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]

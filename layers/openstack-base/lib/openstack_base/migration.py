@@ -1,0 +1,30 @@
+"""Database migrations: on the leader only, once per release, before any
+service of the new release starts; recorded in leader settings so the
+other units wait for it and units that join later do not migrate."""
+
+import subprocess
+
+from charmhelpers.core import hookenv
+
+from openstack_base import daemons
+
+MIGRATED = 'db-migrated-release'
+
+
+def done(charm):
+    if not charm.db_migration_cmds:
+        return True
+    return hookenv.leader_get(MIGRATED) == charm.release
+
+
+def run(charm):
+    """Migrate when this unit should; True when it did."""
+    if done(charm) or not hookenv.is_leader():
+        return False
+    hookenv.status_set('maintenance', 'Migrating the database')
+    for name in charm.daemon_names:
+        daemons.stop(name)
+    for cmd in charm.db_migration_cmds:
+        subprocess.check_call(cmd, stdout=subprocess.DEVNULL)
+    hookenv.leader_set({MIGRATED: charm.release})
+    return True

@@ -1,0 +1,228 @@
+"""One handler per relation: its request, its readiness, its context.
+
+Each handler wraps the relation's interface endpoint (None while the
+relation is absent) and owns three things: what the charm asks of the
+relation (``request()``), when the relation is usable (``ready``), and
+the plain data templates read from it (``context()``). Side effects the
+relation needs on the unit (a CA file to write) are ``install_files()``.
+Templates are rendered with StrictUndefined, so every key a context
+offers is always present (None when unknown) and a misspelt one fails.
+"""
+
+import urllib.parse
+
+from charms.reactive import flags
+
+from openstack_base import ha, ip, nrpe
+from openstack_base.rendering import write_if_changed
+
+
+def _quote(value):
+    return urllib.parse.quote(str(value), safe='')
+
+
+class RelationHandler:
+    """A relation the charm uses; subclasses fill in the three parts."""
+
+    name = None             # the endpoint in metadata.yaml
+    context_name = None     # what templates call it (None: no context)
+    connected_flag = '{}.connected'
+    ready_flag = '{}.available'
+
+    def __init__(self, charm, endpoint):
+        self.charm = charm
+        self.endpoint = endpoint
+
+    @property
+    def connected(self):
+        return flags.is_flag_set(self.connected_flag.format(self.name))
+
+    @property
+    def ready(self):
+        return flags.is_flag_set(self.ready_flag.format(self.name))
+
+    def request(self):
+        """Tell the remote side what this charm needs (idempotent)."""
+
+    def context(self):
+        return {}
+
+    def install_files(self):
+        """Write what the unit needs from the relation; the changed
+        paths."""
+        return set()
+
+
+class AMQPHandler(RelationHandler):
+    """RabbitMQ as oslo.messaging wants it: one URL over every ready unit,
+    over TLS when RabbitMQ offers it (its CA written to ssl_ca_file)."""
+
+    name = context_name = 'amqp'
+    default_port = 5672
+    ssl_ca_file = '/var/lib/charm/rabbitmq-ca.pem'
+
+    def request(self):
+        self.endpoint.request_access(*self.charm.get_amqp_credentials())
+
+    @property
+    def ssl(self):
+        return bool(self.endpoint and self.endpoint.ssl_data_complete())
+
+    def transport_url(self):
+        ep = self.endpoint
+        if ep is None or not ep.password() or not ep.rabbitmq_ready_hosts():
+            return None
+        credentials = '{}:{}'.format(_quote(ep.username()),
+                                     _quote(ep.password()))
+        port = ep.ssl_port() if self.ssl else self.default_port
+        hosts = ','.join(
+            '{}@{}:{}'.format(credentials, ip.format_host(h), port)
+            for h in sorted(ep.rabbitmq_ready_hosts()))
+        return 'rabbit://{}/{}'.format(hosts, _quote(ep.vhost()))
+
+    def context(self):
+        return {'transport_url': self.transport_url(), 'ssl': self.ssl,
+                'ssl_ca_file': self.ssl_ca_file if self.ssl else None}
+
+    def install_files(self):
+        if self.ssl and write_if_changed(
+                self.ssl_ca_file, self.endpoint.get_ssl_cert(), mode=0o644):
+            return {self.ssl_ca_file}
+        return set()
+
+
+class MySQLHandler(RelationHandler):
+    """A shared-db relation (mysql-router, percona) as an SQLAlchemy URL."""
+
+    name = 'shared-db'
+    context_name = 'database'
+    driver = 'mysql+pymysql'
+
+    def request(self):
+        hostname = ip.binding_address(self.name)
+        for setup in self.charm.get_database_setup():
+            self.endpoint.configure(hostname=hostname, **setup)
+
+    def uri(self):
+        ep = self.endpoint
+        if ep is None or not ep.password() or not ep.db_host():
+            return None
+        return '{}://{}:{}@{}:{}/{}?charset=utf8'.format(
+            self.driver, _quote(ep.username()), _quote(ep.password()),
+            ip.format_host(ep.db_host()), ep.db_port() or 3306,
+            ep.database())
+
+    def context(self):
+        return {'uri': self.uri()}
+
+
+class PostgreSQLHandler(RelationHandler):
+    """A pgsql relation as an SQLAlchemy URL."""
+
+    name = 'db'
+    context_name = 'database'
+    ready_flag = '{}.master.available'
+    driver = 'postgresql+psycopg2'
+
+    def request(self):
+        for setup in self.charm.get_database_setup():
+            self.endpoint.set_database(setup['database'])
+
+    def uri(self):
+        master = self.endpoint and self.endpoint.master
+        if not master:
+            return None
+        return '{}://{}:{}@{}:{}/{}'.format(
+            self.driver, _quote(master.user), _quote(master.password),
+            ip.format_host(master.host), master.port or 5432,
+            master.dbname)
+
+    def context(self):
+        return {'uri': self.uri()}
+
+
+class IdentityServiceHandler(RelationHandler):
+    """Keystone: the catalog entry this charm registers, and the
+    service credentials keystonemiddleware validates tokens with."""
+
+    name = 'identity-service'
+    context_name = 'identity_service'
+
+    def request(self):
+        self.charm.register_endpoints(self.endpoint)
+
+    def context(self):
+        ep = self.endpoint
+        keys = ('service_tenant', 'service_username', 'service_password')
+        found = dict.fromkeys(
+            keys + ('www_authenticate_uri', 'auth_url', 'service_domain'))
+        if ep is None or not ep.service_host():
+            return found
+        found.update({key: getattr(ep, key)() for key in keys})
+        found['www_authenticate_uri'] = '{}://{}:{}/v3'.format(
+            ep.service_protocol() or 'http',
+            ip.format_host(ep.service_host()), ep.service_port())
+        found['auth_url'] = '{}://{}:{}'.format(
+            ep.auth_protocol() or 'http', ip.format_host(ep.auth_host()),
+            ep.auth_port())
+        found['service_domain'] = ep.service_domain() or 'default'
+        return found
+
+
+class PeerHandler(RelationHandler):
+    """The other units: this unit's addresses out, the haproxy backends
+    in (this unit always among them)."""
+
+    name = context_name = 'cluster'
+
+    def request(self):
+        for endpoint_type, (binding, _) in ip.ENDPOINT_TYPES.items():
+            self.endpoint.set_address(endpoint_type,
+                                      ip.binding_address(binding))
+
+    def cluster_hosts(self):
+        """[(unit name with a dash, address)] of every unit, sorted."""
+        hosts = {self.charm.local_unit.replace('/', '-'):
+                 self.charm.cluster_address}
+        if self.endpoint is not None:
+            hosts.update(dict(self.endpoint.ip_map()))
+        return sorted(hosts.items())
+
+    def context(self):
+        return {'cluster_hosts': self.cluster_hosts()}
+
+
+class HAClusterHandler(RelationHandler):
+    """hacluster: the VIPs and the haproxy clone pacemaker runs."""
+
+    name = 'ha'
+
+    def request(self):
+        ha.configure_resources(self.charm, self.endpoint)
+
+
+class CertificatesHandler(RelationHandler):
+    """vault or easyrsa: one server certificate for this unit."""
+
+    name = 'certificates'
+    connected_flag = '{}.available'
+    ready_flag = '{}.server.certs.available'
+
+    def request(self):
+        self.endpoint.request_server_cert(*self.charm.certificate_request())
+
+
+class MonitoringHandler(RelationHandler):
+    """nrpe: a check per daemon and per API port."""
+
+    name = 'nrpe-external-master'
+    connected_flag = '{}.available'
+
+    def request(self):
+        nrpe.update_checks(self.charm, self.endpoint)
+
+
+DEFAULT_HANDLERS = (
+    AMQPHandler, MySQLHandler, PostgreSQLHandler, IdentityServiceHandler,
+    PeerHandler, HAClusterHandler, CertificatesHandler, MonitoringHandler,
+)

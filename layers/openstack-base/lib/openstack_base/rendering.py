@@ -1,0 +1,65 @@
+"""Templates to files: per-release lookup, strict rendering, and writes
+that change a file only when its content changes."""
+
+import grp
+import os
+
+import jinja2
+from charmhelpers.core import hookenv
+
+from openstack_base import releases
+
+TEMPLATES = 'templates'
+
+
+def template_dirs(release, charm_dir=None):
+    """templates/<release>/ for this and older releases, newest first,
+    then templates/."""
+    base = os.path.join(charm_dir or hookenv.charm_dir() or os.getcwd(),
+                        TEMPLATES)
+    older = releases.RELEASES[:releases.release_index(release) + 1]
+    return [os.path.join(base, r) for r in reversed(older)
+            if os.path.isdir(os.path.join(base, r))] + [base]
+
+
+def render(template, context, release):
+    """The text of ``template`` for ``release``; a name the context
+    lacks is an error, not an empty string."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dirs(release)),
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env.get_template(template).render(context)
+
+
+def write_if_changed(path, content, group='root', mode=0o640):
+    """Atomically write content; True when the file changed.
+
+    Files holding secrets are 0640 root:<service group> so the service
+    can read them and nobody else can.
+    """
+    data = content.encode()
+    try:
+        with open(path, 'rb') as f:
+            if f.read() == data:
+                return False
+    except OSError:
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = '{}.charm-new'.format(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, 'wb') as f:
+        f.write(data)
+    os.chmod(tmp, mode)
+    if os.geteuid() == 0:
+        os.chown(tmp, 0, grp.getgrnam(group).gr_gid if group else 0)
+    os.replace(tmp, path)
+    return True
+
+
+def remove_if_present(path):
+    """Delete a file the charm wrote; True when there was one."""
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False

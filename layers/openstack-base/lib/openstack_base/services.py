@@ -1,0 +1,125 @@
+"""The unit's services: the port scheme, the daemon definitions the charm
+writes, and bringing every service to the state the unit should be in,
+restarting exactly those whose files changed, once per hook."""
+
+import collections
+import glob
+import os
+
+from charmhelpers.core import hookenv
+
+from openstack_base import daemons, rendering
+
+# haproxy listens on the public port on every unit and reaches each unit
+# on backend = public - 10, where the API listens, or, with TLS, the
+# frontend (apache2), which hands on to the API on api = public - 20.
+Ports = collections.namedtuple('Ports', 'public backend api')
+
+
+def port_plan(public_port, tls):
+    return Ports(public_port, public_port - 10,
+                 public_port - (20 if tls else 10))
+
+
+def write_daemons(charm):
+    """Write the daemons' definitions, remove the ones no longer wanted;
+    return the names whose definition changed."""
+    marker = daemons.MARKER.format(charm.name)
+    changed = set()
+    for daemon in charm.daemons():
+        content = rendering.render(
+            daemons.template_name(), {'daemon': daemon, 'marker': marker},
+            charm.release)
+        if rendering.write_if_changed(
+                daemons.unit_path(daemon.name), content,
+                mode=daemons.unit_mode()):
+            changed.add(daemon.name)
+    for name in stale_daemons(charm):
+        daemons.remove(name)
+    if changed:
+        daemons.reload_definitions()
+    return changed
+
+
+def stale_daemons(charm):
+    """Daemons this charm defined once and no longer wants: found by the
+    marker in the definitions under the charm's name, not by guessing
+    names."""
+    wanted = set(charm.daemon_names)
+    pattern = daemons.unit_path(charm.name + '*')
+    candidates = {os.path.basename(p).split('.service')[0]
+                  for p in glob.glob(pattern)}
+    return sorted(n for n in daemons.managed_names(charm.name, candidates)
+                  if n not in wanted)
+
+
+class Restarts:
+    """The services to restart at the end of this hook, each once."""
+
+    def __init__(self):
+        self.pending = set()
+
+    def request(self, services):
+        self.pending.update(services)
+
+    def take(self):
+        pending, self.pending = self.pending, set()
+        return pending
+
+
+def reconcile(charm, run, wait_seconds):
+    """Run or stop every service; restart the pending ones; wait for the
+    ports of what started, so that "Unit is ready" means the API
+    answers."""
+    restarts = charm.restarts.take()
+    started = []
+    for name in charm.services:
+        if not run:
+            if daemons.running(name):
+                daemons.stop(name)
+            continue
+        daemons.set_enabled(name, True)
+        if name in restarts and daemons.running(name):
+            daemons.restart(name)
+            started.append(name)
+        elif not daemons.running(name):
+            daemons.start(name)
+            started.append(name)
+    waits = [p for name, p in charm.ports_to_check() if name in started]
+    if waits:
+        daemons.wait_for_ports(waits, wait_seconds)
+        # haproxy accepts before its health checks find a backend.
+        for port in charm.public_ports:
+            daemons.wait_for_http('127.0.0.1', port, charm.tls_enabled,
+                                  wait_seconds)
+    if run:
+        open_ports(charm.public_ports)
+
+
+def stop_all(names):
+    for name in names:
+        daemons.stop(name)
+        daemons.set_enabled(name, False)
+
+
+def open_ports(ports):
+    """Tell Juju the public ports (for `juju expose`), once."""
+    opened = set(hookenv.opened_ports())
+    for port in ports:
+        if '{}/tcp'.format(port) not in opened:
+            hookenv.open_port(port)
+
+
+def ports_to_check(charm):
+    """[(service, (address, port))] that must accept connections."""
+    found = []
+    for service, port in charm.public_port_of.items():
+        plan = port_plan(port, charm.tls_enabled)
+        found.append(('haproxy', ('127.0.0.1', plan.public)))
+        if charm.tls_enabled:
+            found += [(name, (charm.cluster_address, plan.backend))
+                      for name in charm.tls_services]
+            found.append((service, ('127.0.0.1', plan.api)))
+        else:
+            found.append((service, (charm.cluster_address, plan.api)))
+    return found

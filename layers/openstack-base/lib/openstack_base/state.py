@@ -1,0 +1,27 @@
+"""What a unit remembers between hooks, kept as reactive flags.
+
+The only module of the library that sets or clears flags, so every
+persisted fact about the unit has one name and one place.
+"""
+
+from charms.reactive import flags
+
+INSTALLED = 'charm.installed'       # the payload is installed
+RENDERED = 'config.rendered'        # config files are whole and current
+PAUSED = 'charm.paused'             # the operator paused the unit
+UPDATE_STATUS = 'is-update-status-hook'     # this hook only checks
+
+
+def _flag(name):
+    def get():
+        return flags.is_flag_set(name)
+
+    def put(value):
+        (flags.set_flag if value else flags.clear_flag)(name)
+    return get, put
+
+
+installed, set_installed = _flag(INSTALLED)
+rendered, set_rendered = _flag(RENDERED)
+paused, set_paused = _flag(PAUSED)
+checks_only, set_checks_only = _flag(UPDATE_STATUS)

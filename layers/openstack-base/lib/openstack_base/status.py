@@ -1,0 +1,87 @@
+"""The workload status a unit shows: the first condition that holds, from
+the operator's doing (paused, bad config) through relations to whether
+the API answers. Assessed once, at the end of every hook."""
+
+from charmhelpers.core import hookenv
+
+from openstack_base import daemons, state
+
+PAUSED_MESSAGE = "Paused. Use 'resume' action to resume normal service."
+
+
+def relation_state(charm):
+    """(missing, incomplete, conflicting) relation descriptions.
+
+    Each entry of required_relations is a relation name, or a tuple of
+    names of which exactly one must be present.
+    """
+    missing, incomplete, conflicting = [], [], []
+    for entry in charm.required_relations:
+        names = entry if isinstance(entry, tuple) else (entry,)
+        present = [n for n in names if charm.relations[n].connected]
+        if not present:
+            missing.append(' or '.join("'{}'".format(n) for n in names))
+        elif len(present) > 1:
+            conflicting.append(' and '.join(
+                "'{}'".format(n) for n in present))
+        elif not charm.relations[present[0]].ready:
+            incomplete.append("'{}'".format(present[0]))
+    return missing, incomplete, conflicting
+
+
+def workload_status(charm):
+    """(state, message) that juju status should show for this unit."""
+    if state.paused():
+        return 'maintenance', PAUSED_MESSAGE
+    problems = charm.config_problems()
+    if problems:
+        return 'blocked', 'Invalid config: ' + '; '.join(
+            '{}: {}'.format(o, r) for o, r in problems)
+    custom = charm.custom_status()
+    if custom:
+        return custom
+    missing, incomplete, conflicting = relation_state(charm)
+    if conflicting:
+        return 'blocked', 'Conflicting relations: {} (relate only ' \
+            'one)'.format('; '.join(conflicting))
+    if missing:
+        return 'blocked', 'Missing relations: {}'.format(', '.join(missing))
+    if incomplete:
+        return 'waiting', 'Incomplete relations: {}'.format(
+            ', '.join(incomplete))
+    if not state.installed():
+        return 'maintenance', 'Installing'
+    if not charm.database_migrated():
+        return 'waiting', 'Database not yet migrated (waiting for the ' \
+            'leader)'
+    if not state.rendered():
+        return 'waiting', 'Configuration not yet rendered'
+    return service_status(charm) or ('active', 'Unit is ready')
+
+
+def service_status(charm):
+    """Why the running services do not serve yet, or None."""
+    stopped = [s for s in charm.services if not daemons.running(s)]
+    if stopped:
+        return 'blocked', 'Services not running that should be: ' \
+            '{}'.format(', '.join(stopped))
+    closed = ['{} ({})'.format(port, service)
+              for service, (address, port) in charm.ports_to_check()
+              if not daemons.port_open(address, port)]
+    if closed:
+        return 'blocked', 'Ports which should be open, but are not: ' \
+            '{}'.format(', '.join(closed))
+    silent = [str(port) for port in charm.public_ports
+              if not daemons.http_answers('127.0.0.1', port,
+                                          charm.tls_enabled)]
+    if silent:
+        return 'waiting', 'API not yet answering on {}'.format(
+            ', '.join(silent))
+    return None
+
+
+def assess(charm):
+    hookenv.status_set(*workload_status(charm))
+    version = charm.application_version
+    if version:
+        hookenv.application_version_set(version)
