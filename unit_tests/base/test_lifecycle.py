@@ -207,3 +207,31 @@ def test_ready_means_a_backend_answers_through_haproxy(unit, monkeypatch):
                         False)
     assert unit.charm().workload_status() == (
         'waiting', 'API not yet answering on 8989')
+
+
+def test_expiration_keeps_what_the_operator_did_not_limit(unit):
+    unit.relate_all()
+    unit.charm().converge()
+    # No interval: no policy at all, and no older_than = 0 ("delete all").
+    conf = ini(unit.conf)
+    assert set(conf['execution_expiration_policy']) == set(conf.defaults())
+    unit.charm(**{'execution-expiration-interval': 5,
+                  'execution-expiration-max-finished': 3}).converge()
+    policy = ini(unit.conf)['execution_expiration_policy']
+    assert policy['max_finished_executions'] == '3'
+    assert int(policy['older_than']) >= 100 * 365 * 24 * 60 - 1
+    assert 'ignored_states' not in policy
+    unit.charm(**{'execution-expiration-older-than': 60,
+                  'execution-expiration-ignored-states':
+                  'ERROR, CANCELLED'}).converge()
+    policy = ini(unit.conf)['execution_expiration_policy']
+    assert policy['older_than'] == '60'
+    assert policy['ignored_states'] == 'ERROR,CANCELLED'
+
+
+def test_ignored_states_must_be_final_states(unit):
+    charm = unit.charm(**{'execution-expiration-ignored-states':
+                          'SUCCESS,RUNNING'})
+    assert charm.config_problems() == [(
+        'execution-expiration-ignored-states',
+        "'RUNNING' is not one of SUCCESS, ERROR, CANCELLED")]

@@ -51,6 +51,17 @@ def ip_addresses(value):
     return None
 
 
+def words_from(*choices):
+    """A comma-separated list, each word one of ``choices``."""
+    def check(value):
+        for word in (value or '').split(','):
+            if word.strip() and word.strip() not in choices:
+                return '{!r} is not one of {}'.format(word.strip(),
+                                                      ', '.join(choices))
+        return None
+    return check
+
+
 def base64_pem(*labels):
     """A base64-encoded PEM block whose label is one of ``labels``
     (e.g. 'CERTIFICATE', 'PRIVATE KEY'); empty means unset."""

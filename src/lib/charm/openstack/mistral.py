@@ -68,6 +68,8 @@ class MistralCharm(OpenStackCharm):
         'execution-expiration-interval': validation.number(0, integer=True),
         'execution-expiration-batch-size': validation.number(0,
                                                              integer=True),
+        'execution-expiration-ignored-states': validation.words_from(
+            'SUCCESS', 'ERROR', 'CANCELLED'),
     }
 
     def get_amqp_credentials(self):

@@ -1,0 +1,57 @@
+"""Execution expiration against the real packaged Mistral: with a limit
+of K finished executions and no age limit ("keep", the default 0), the
+engine's own policy leaves exactly K, the newest, and deletes no more."""
+
+import time
+
+import pytest
+
+from local import workflows
+from local.tests.mistral_site import wait_until
+
+pytestmark = pytest.mark.needs_root
+
+SHARED = workflows.load()
+FINISHED = ('SUCCESS', 'ERROR', 'CANCELLED')
+KEEP = 3
+
+
+@pytest.fixture(scope='module')
+def deployment(mistral_site):
+    deployed = mistral_site.deployment('postgresql')
+    deployed.relate_all()
+    deployed.wait_ready()
+    deployed.wait_serving()
+    return deployed
+
+
+def finished_roots(api):
+    return [e for e in api.executions()
+            if e['state'] in FINISHED and not e.get('task_execution_id')]
+
+
+def test_max_finished_keeps_exactly_that_many(deployment):
+    api = deployment.client()
+    api.create_workflows(SHARED.ECHO_DEFINITION)
+    for _ in range(KEEP + 2):
+        assert api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)[
+            'state'] == 'SUCCESS'
+    before = finished_roots(api)
+    newest = sorted(before, key=lambda e: e['updated_at'])[-KEEP:]
+    deployment.config(**{'execution-expiration-interval': '1',
+                         'execution-expiration-max-finished': str(KEEP)})
+    try:
+        deployment.wait_ready()
+        # The engines run the policy as soon as they start.
+        wait_until(lambda: len(finished_roots(api)) <= KEEP,
+                   'the expiration policy to run', timeout=90)
+        time.sleep(5)       # a policy that deletes too much goes on
+        after = finished_roots(api)
+        print('finished executions: {} before, {} after, limit {}'.format(
+            len(before), len(after), KEEP))
+        assert sorted(e['id'] for e in after) == sorted(
+            e['id'] for e in newest)
+    finally:
+        deployment.reset('execution-expiration-interval',
+                         'execution-expiration-max-finished')
+    deployment.wait_ready()
