@@ -300,6 +300,8 @@ def test_removing_db_relation_blocks_stops_and_keeps_data(ready, client):
                                 "Missing relations: 'shared-db' or 'db'")
     for name in MISTRAL_SERVICES:
         assert not ready.service_running(name), name
+    # The database credentials left with the relation.
+    assert 'connection' not in ready.mistral_conf()['database']
     assert {t: psql_count(database, t) for t in tables} == before
     # related again, Mistral serves what it had (and later modules find
     # the deployment whole)

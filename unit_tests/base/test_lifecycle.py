@@ -235,3 +235,19 @@ def test_ignored_states_must_be_final_states(unit):
     assert charm.config_problems() == [(
         'execution-expiration-ignored-states',
         "'RUNNING' is not one of SUCCESS, ERROR, CANCELLED")]
+
+
+def test_incomplete_relation_keeps_services_on_last_good_config(unit):
+    unit.relate_all()
+    unit.charm().converge()
+    before = open(unit.conf).read()
+    unit.init.forget()
+    # e.g. mysql-router sending cluster-series-upgrading=True
+    flags.clear_flag('shared-db.available')
+    charm = unit.charm(debug=True)
+    charm.converge()
+    assert unit.init.calls == []
+    assert unit.init.running == set(PAYLOAD + ['haproxy'])
+    assert open(unit.conf).read() == before
+    assert charm.workload_status() == (
+        'waiting', "Incomplete relations: 'shared-db'")

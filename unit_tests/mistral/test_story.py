@@ -222,3 +222,20 @@ def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
     story.juju.config['nagios_context'] = 'site'
     run(story, 'config-changed')
     assert os.path.exists(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg')
+
+
+def test_removed_relation_takes_its_credentials_away(story):
+    run(story, 'install')
+    rids = {}
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        rids[endpoint] = add_peer(story, endpoint, app)
+        answer(story, rids[endpoint], app)
+    assert 'rabbit%20pw' in open(story.conf).read()
+    story.juju.break_relation(rids['amqp'])
+    conf = open(story.conf).read()
+    assert 'transport_url' not in conf and 'rabbit%20pw' not in conf
+    assert 'ks-secret' in conf          # the other relations' stay
+    assert story.init.running == set()
+    assert story.juju.status == ('blocked', "Missing relations: 'amqp'")

@@ -76,6 +76,9 @@ def assert_plain(unit):
     assert public_url(unit) == 'http://10.0.0.10:8989/v2'
     assert 'apache2' not in unit.init.running
     assert not site(unit).exists()
+    # No certificate or key stays behind once TLS is off.
+    ssl = unit.paths['ssl'] / 'mistral'
+    assert not ssl.exists() or list(ssl.iterdir()) == []
 
 
 def assert_tls(unit, cert_file, key_file):

@@ -23,8 +23,8 @@ import functools
 from charmhelpers.core import hookenv
 
 from openstack_base import (
-    apt, context, ip, migration, releases, rendering, services, state,
-    status, tls, upgrades, validation,
+    apt, config_files, ip, migration, releases, services, state, status, tls,
+    upgrades, validation,
 )
 from openstack_base.instance import related_endpoints
 from openstack_base.registry import CharmRegistry, installed_version
@@ -223,18 +223,23 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def converge(self):
         """Render, migrate and run what config and relations ask for.
 
-        Bad config keeps the last good files and running services (status
-        says why); incomplete relations stop the services, since the
-        config they would run on is no longer whole.
+        Bad config and incomplete relations (a key briefly missing, a
+        database cluster upgrading) keep the last good files and running
+        services; status says why. A missing relation stops the services
+        and re-renders, so the credentials it gave leave the unit.
         """
         if self.config_problems():
             return
         if (upgrades.available(self) and
                 not self.config.get('action-managed-upgrade')):
             return upgrades.upgrade(self).converge()
-        if any(status.relation_state(self)):
+        missing, incomplete, conflicting = status.relation_state(self)
+        if missing or conflicting:
+            self.render_configs(tls.configure(self))
             state.set_rendered(False)
             return self.reconcile()
+        if incomplete:
+            return None
         frontend = tls.configure(self)
         for handler in self.relations.values():
             if handler.connected and handler.install_files():
@@ -248,23 +253,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
         self.reconcile()
 
     def render_configs(self, frontend):
-        """Write every config file; return the paths whose content
-        changed."""
-        files = dict(self.config_files)
-        files[self.haproxy_conf] = 'haproxy.cfg'
-        groups = {self.haproxy_conf: 'haproxy'}
-        if frontend:
-            site = tls.site_path(self.apache_dir)
-            files[site] = tls.APACHE_SITE + '.conf'
-            groups[site] = 'root'
-        values = context.build(self, frontend)
-        changed = {path for path, template in sorted(files.items())
-                   if rendering.write_if_changed(
-                       path, rendering.render(template, values, self.release),
-                       group=groups.get(path, self.group))}
-        if frontend:
-            tls.enable_apache(self.apache_dir)
-        return changed
+        """Write every config file; the paths whose content changed."""
+        return config_files.render_all(self, frontend)
 
     def should_run(self):
         return (state.rendered() and self.database_migrated() and

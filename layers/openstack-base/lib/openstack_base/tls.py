@@ -166,12 +166,16 @@ def configure(charm):
 
 
 def retire(charm):
-    """TLS is off: stop the frontend if this charm ran it."""
+    """TLS is off: stop the frontend if this charm ran it, and remove the
+    certificate, the key and the CA it served."""
     site = site_path(charm.apache_dir)
-    if not os.path.exists(site):
-        return
-    disable_site(charm.apache_dir)
-    os.unlink(site)
-    services.stop_all(charm.tls_services)
+    if os.path.exists(site):
+        disable_site(charm.apache_dir)
+        os.unlink(site)
+        services.stop_all(charm.tls_services)
+    ssl_dir = os.path.join(charm.ssl_dir, charm.name)
+    if os.path.isdir(ssl_dir):
+        for name in os.listdir(ssl_dir):
+            os.unlink(os.path.join(ssl_dir, name))
     if remove_if_present(ca_path(charm)):
         update_ca_certificates()

@@ -1,0 +1,28 @@
+"""The charm's config files: which ones, from which template, readable by
+which group; rendered together from one context."""
+
+from openstack_base import context, rendering, tls
+
+
+def wanted(charm, frontend):
+    """{path: (template, group)} of every file the unit needs now."""
+    files = {path: (template, charm.group)
+             for path, template in charm.config_files.items()}
+    files[charm.haproxy_conf] = ('haproxy.cfg', 'haproxy')
+    if frontend:
+        files[tls.site_path(charm.apache_dir)] = (
+            tls.APACHE_SITE + '.conf', 'root')
+    return files
+
+
+def render_all(charm, frontend):
+    """Write every file; return the paths whose content changed."""
+    values = context.build(charm, frontend)
+    changed = {path for path, (template, group) in sorted(
+        wanted(charm, frontend).items())
+        if rendering.write_if_changed(
+            path, rendering.render(template, values, charm.release),
+            group=group)}
+    if frontend:
+        tls.enable_apache(charm.apache_dir)
+    return changed
