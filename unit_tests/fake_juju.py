@@ -175,6 +175,10 @@ class Unit:
             str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
         monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
+        # TLS files go to temporary directories, never the machine's.
+        for attribute in ('apache_dir', 'ssl_dir', 'ca_cert_dir'):
+            monkeypatch.setattr(MistralCharm, attribute,
+                                str(tmp_path / attribute))
         from openstack_base import apt
         from openstack_base.relations import AMQPHandler
         monkeypatch.setattr(AMQPHandler, 'ssl_ca_file',

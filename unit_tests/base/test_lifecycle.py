@@ -3,6 +3,8 @@ restart exactly what changed, report status."""
 
 import configparser
 
+import pytest
+
 from charms.reactive import flags
 
 from openstack_base.state import INSTALLED, PAUSED, RENDERED
@@ -251,3 +253,60 @@ def test_incomplete_relation_keeps_services_on_last_good_config(unit):
     assert open(unit.conf).read() == before
     assert charm.workload_status() == (
         'waiting', "Incomplete relations: 'shared-db'")
+
+
+WRONG_VALUES = {
+    'openstack-origin': 'cloud:jammy-nonsense',
+    'region': '',
+    'worker-multiplier': -1,
+    'vip': '10.0.0.300',
+    'vip_iface': 'eth0; reboot',
+    'vip_cidr': 0,
+    'os-public-hostname': 'not a host',
+    'os-internal-hostname': 'under_score.example',
+    'os-admin-hostname': '-leading.example',
+    'nagios_context': 'my context',
+    'nagios_servicegroups': 'a,,b',
+    'haproxy-server-timeout': 0,
+    'haproxy-client-timeout': 'soon',
+    'haproxy-queue-timeout': -5,
+    'haproxy-connect-timeout': 1.5,
+    'ssl_cert': 'bm90IHBlbQ==',
+    'ssl_key': 'not base64!',
+    'ssl_ca': 'bm90IHBlbQ==',
+    'cron-trigger-interval': 0,
+    'execution-expiration-older-than': -1,
+    'execution-expiration-max-finished': 'many',
+    'execution-expiration-interval': -1,
+    'execution-expiration-batch-size': -2,
+    'execution-expiration-ignored-states': 'RUNNING',
+}
+
+
+def test_every_option_is_checked_or_free_for_a_reason(unit):
+    import fake_juju
+    options = set(fake_juju.config_defaults())
+    charm_class = unit.charm_class
+    checked = set(charm_class.merged('config_checks')) | {'openstack-origin'}
+    free = charm_class.merged('config_free')
+    assert checked | set(free) == options
+    assert not checked & set(free)
+    assert set(WRONG_VALUES) == checked
+    assert all(free.values())
+
+
+@pytest.mark.parametrize('option', sorted(WRONG_VALUES))
+def test_a_wrong_value_blocks_naming_its_option(unit, option):
+    extra = {}
+    if option in ('ssl_cert', 'ssl_key'):   # each needs the other
+        import base64
+        pem = '-----BEGIN {0}-----\nAA==\n-----END {0}-----\n'
+        extra = {'ssl_cert': base64.b64encode(pem.format(
+            'CERTIFICATE').encode()).decode(),
+            'ssl_key': base64.b64encode(pem.format(
+                'PRIVATE KEY').encode()).decode()}
+        del extra[option]
+    charm = unit.charm(**dict(extra, **{option: WRONG_VALUES[option]}))
+    assert [o for o, _ in charm.config_problems()] == [option]
+    assert charm.workload_status()[1].startswith(
+        'Invalid config: {}: '.format(option))

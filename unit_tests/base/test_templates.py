@@ -41,3 +41,13 @@ def test_config_files_are_0640_root_and_the_service_group(
     assert not rendering.write_if_changed(path, 'password = x\n',
                                           group='mistral')
     assert chowned == [(0, 4242)]           # unchanged: not rewritten
+
+
+def test_config_dir_is_root_owned_and_closed_to_others(unit, monkeypatch):
+    chowned = []
+    monkeypatch.setattr(os, 'geteuid', lambda: 0)
+    monkeypatch.setattr(os, 'chown', lambda p, u, g: chowned.append((p, u)))
+    unit.relate_all()
+    unit.charm().converge()
+    assert (str(unit.etc), 0) in chowned
+    assert stat.S_IMODE(os.stat(unit.etc).st_mode) == 0o750

@@ -23,8 +23,8 @@ import functools
 from charmhelpers.core import hookenv
 
 from openstack_base import (
-    apt, config_files, ip, migration, releases, services, state, status, tls,
-    upgrades, validation,
+    apt, config_files, ip, migration, options, releases, services, state,
+    status, tls, upgrades, validation,
 )
 from openstack_base.instance import related_endpoints
 from openstack_base.registry import CharmRegistry, installed_version
@@ -51,21 +51,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
     endpoint_path = ''              # appended to the keystone URLs
     db_migration_cmds = []          # run in order, on the leader
     config_files = {}               # path -> template name
-    # option -> check(value) -> reason; merged over the class hierarchy.
-    config_checks = {
-        'worker-multiplier': validation.number(minimum=0),
-        'vip': validation.ip_addresses,
-        'haproxy-server-timeout': validation.number(1, integer=True),
-        'haproxy-client-timeout': validation.number(1, integer=True),
-        'haproxy-queue-timeout': validation.number(1, integer=True),
-        'haproxy-connect-timeout': validation.number(1, integer=True),
-        'ssl_cert': validation.base64_pem('CERTIFICATE'),
-        'ssl_key': validation.base64_pem('PRIVATE KEY', 'RSA PRIVATE KEY',
-                                         'EC PRIVATE KEY'),
-        'ssl_ca': validation.base64_pem('CERTIFICATE'),
-    }
-    # Options usable only together: option -> the option it goes with.
-    config_companions = {'ssl_cert': 'ssl_key', 'ssl_key': 'ssl_cert'}
+    # option -> check(value) -> reason, and option -> why any value is
+    # fine; both merged over the class hierarchy.
+    config_checks = options.CHECKS
+    config_free = options.FREE
+    config_companions = options.COMPANIONS
     frontend_services = ['haproxy']     # packaged, run on every unit
     haproxy_conf = '/etc/haproxy/haproxy.cfg'
     tls_services = ['apache2']          # packaged, run while TLS is on
@@ -129,12 +119,19 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return version.split(':', 1)[-1].split('-', 1)[0]
 
     # --- configuration ----------------------------------------------------
+    @classmethod
+    def merged(cls, declaration):
+        """A dict declaration (config_checks, config_free) merged over the
+        class hierarchy, subclasses winning."""
+        merged = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(vars(klass).get(declaration, {}))
+        return merged
+
     def config_problems(self):
         """[(option, reason)] for every option whose value is unusable."""
-        checks = {}
-        for klass in reversed(type(self).__mro__):
-            checks.update(vars(klass).get('config_checks', {}))
-        checks['openstack-origin'] = self._check_origin
+        checks = dict(self.merged('config_checks'),
+                      **{'openstack-origin': self._check_origin})
         return validation.problems(self.config, checks,
                                    self.config_companions)
 

@@ -1,6 +1,8 @@
 """The charm's config files: which ones, from which template, readable by
 which group; rendered together from one context."""
 
+import os
+
 from openstack_base import context, rendering, tls
 
 
@@ -17,6 +19,8 @@ def wanted(charm, frontend):
 
 def render_all(charm, frontend):
     """Write every file; return the paths whose content changed."""
+    for directory in sorted({os.path.dirname(p) for p in charm.config_files}):
+        rendering.secure_dir(directory, charm.group)
     values = context.build(charm, frontend)
     changed = {path for path, (template, group) in sorted(
         wanted(charm, frontend).items())

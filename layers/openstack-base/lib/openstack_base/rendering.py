@@ -56,6 +56,15 @@ def write_if_changed(path, content, group='root', mode=0o640):
     return True
 
 
+def secure_dir(path, group):
+    """root:<group> 0750: the service reads its config, cannot replace
+    it, and nobody else can look in."""
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() == 0:
+        os.chown(path, 0, grp.getgrnam(group).gr_gid)
+    os.chmod(path, 0o750)
+
+
 def remove_if_present(path):
     """Delete a file the charm wrote; True when there was one."""
     try:

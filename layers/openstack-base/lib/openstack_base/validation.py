@@ -7,6 +7,7 @@ option and the reason.
 import base64
 import binascii
 import ipaddress
+import re
 
 
 def problems(config, checks, companions):
@@ -25,7 +26,7 @@ def problems(config, checks, companions):
     return found
 
 
-def number(minimum=None, integer=False):
+def number(minimum=None, integer=False, maximum=None):
     def check(value):
         if value is None or value == '':
             return None
@@ -38,8 +39,29 @@ def number(minimum=None, integer=False):
             return 'must be an integer'
         if minimum is not None and parsed < minimum:
             return 'must be at least {}'.format(minimum)
+        if maximum is not None and parsed > maximum:
+            return 'must be at most {}'.format(maximum)
         return None
     return check
+
+
+def matching(pattern, what, required=False):
+    """A value all of which matches ``pattern``; ``what`` names the
+    expected form in the reason. Empty is fine unless required."""
+    compiled = re.compile(pattern)
+
+    def check(value):
+        if value is None or value == '':
+            return 'must be set' if required else None
+        if not compiled.fullmatch(str(value)):
+            return 'must be {}'.format(what)
+        return None
+    return check
+
+
+HOSTNAME = matching(
+    r'(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*'
+    r'[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?', 'a host name')
 
 
 def ip_addresses(value):

@@ -71,6 +71,7 @@ class MistralCharm(OpenStackCharm):
         'execution-expiration-ignored-states': validation.words_from(
             'SUCCESS', 'ERROR', 'CANCELLED'),
     }
+    config_free = {'cron-trigger-enabled': 'a boolean, typed by Juju'}
 
     def get_amqp_credentials(self):
         """RabbitMQ user and vhost, as the official charms name them."""
