@@ -181,6 +181,8 @@ def test_every_env_applies_the_constraints():
     for env, section in sections.items():
         deps = env_deps(parser, section, '{toxinidir}')
         assert CONSTRAINTS_DEP in deps, env
+        # the pinned ones replace those the virtualenv seeded
+        assert {'pip', 'setuptools'} <= set(deps), env
         if parser.has_option(section, 'setenv'):
             assert '{[testenv]setenv}' in parser.get(section, 'setenv'), env
 
