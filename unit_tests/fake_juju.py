@@ -109,6 +109,7 @@ class FakeInit:
     def __init__(self, tmp_path, monkeypatch):
         from openstack_base import daemons
         self.running = set()
+        self.failing = set()        # services whose start fails
         self.calls = []
         self.ports_open = True
         self.waited = []
@@ -119,7 +120,7 @@ class FakeInit:
                             lambda name: os.path.join(self.unit_dir, name))
         fakes = {
             'running': lambda n: n in self.running,
-            'start': lambda n: self._do('start', n, self.running.add),
+            'start': lambda n: self._do('start', n, self._start),
             'stop': lambda n: self._do('stop', n, self.running.discard),
             'restart': lambda n: self._do('restart', n, self.running.add),
             'set_enabled': lambda n, on: None,
@@ -127,17 +128,26 @@ class FakeInit:
             'remove': self._remove,
             'port_open': lambda address, port: self.ports_open,
             'http_answers': lambda address, port, tls=False: self.ports_open,
-            'wait_for_http': lambda address, port, tls, timeout:
+            'wait_for_http': lambda address, port, tls, timeout, give_up:
                 self.waited.append(('http', port)),
-            'wait_for_ports': lambda ports, timeout: self.waited.extend(
-                ports),
+            'wait_for_ports': self._wait_for_ports,
         }
         for name, fake in fakes.items():
             monkeypatch.setattr(daemons, name, fake)
 
+    def _wait_for_ports(self, ports, timeout, give_up):
+        if give_up():
+            return False
+        self.waited.extend(ports)
+        return self.ports_open
+
     def _remove(self, name):
         self._do('stop', name, self.running.discard)
         os.unlink(os.path.join(self.unit_dir, name))
+
+    def _start(self, name):
+        if name not in self.failing:
+            self.running.add(name)
 
     def _do(self, action, name, change):
         self.calls.append((action, name))

@@ -310,3 +310,17 @@ def test_a_wrong_value_blocks_naming_its_option(unit, option):
     assert [o for o, _ in charm.config_problems()] == [option]
     assert charm.workload_status()[1].startswith(
         'Invalid config: {}: '.format(option))
+
+
+def test_a_service_that_fails_to_start_is_reported_without_waiting(unit):
+    unit.relate_all()
+    unit.init.failing.add('mistral-api')
+    charm = unit.charm()
+    charm.converge()
+    # Nothing waited for ports: what started includes a dead service.
+    assert unit.init.waited == []
+    assert charm.workload_status() == (
+        'blocked', 'Services not running that should be: mistral-api')
+    assert ('maintenance', 'Starting mistral-api mistral-engine '
+            'mistral-engine-2 mistral-executor mistral-event-engine '
+            'mistral-cron-trigger haproxy') in unit.juju.statuses

@@ -239,3 +239,16 @@ def test_removed_relation_takes_its_credentials_away(story):
     assert 'ks-secret' in conf          # the other relations' stay
     assert story.init.running == set()
     assert story.juju.status == ('blocked', "Missing relations: 'amqp'")
+
+
+def test_upgrade_charm_with_no_change_restarts_nothing(story):
+    run(story, 'install')
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(story, add_peer(story, endpoint, app), app)
+    assert story.juju.status == ('active', 'Unit is ready')
+    story.init.forget()
+    run(story, 'upgrade-charm')
+    assert story.init.calls == []
+    assert story.juju.status == ('active', 'Unit is ready')

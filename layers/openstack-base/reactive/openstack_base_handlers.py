@@ -24,8 +24,10 @@ def checks_only():
 
 @hook('upgrade-charm')
 def charm_upgraded():
-    # New charm code may install more or define daemons differently.
-    state.set_installed(False)
+    # New charm code may want more packages; converge() then rewrites
+    # what it defines differently and restarts only that.
+    with provide_charm_instance() as charm:
+        charm.upgrade_charm()
 
 
 @when_not(INSTALLED)

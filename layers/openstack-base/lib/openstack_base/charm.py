@@ -206,6 +206,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
         state.set_installed(True)
         return True
 
+    def upgrade_charm(self):
+        """New charm code: install the packages it adds, stop nothing."""
+        if state.installed():
+            apt.install(self.all_packages())
+
     def all_packages(self):
         return (list(self.packages) + list(self.frontend_services) +
                 [p for p in self.optional_packages if apt.in_archive(p)])

@@ -115,12 +115,12 @@ def port_open(address, port):
         return False
 
 
-def wait_for_ports(endpoints, timeout):
-    """Wait until every (address, port) accepts connections, or timeout;
-    True when all do."""
+def wait_for_ports(endpoints, timeout, give_up=lambda: False):
+    """Wait until every (address, port) accepts connections, timeout, or
+    give_up() is true; True when all do."""
     deadline = time.monotonic() + timeout
     waiting = list(endpoints)
-    while waiting and time.monotonic() < deadline:
+    while waiting and time.monotonic() < deadline and not give_up():
         waiting = [e for e in waiting if not port_open(*e)]
         if waiting:
             time.sleep(1)
@@ -147,9 +147,9 @@ def http_answers(address, port, tls=False):
         conn.close()
 
 
-def wait_for_http(address, port, tls, timeout):
+def wait_for_http(address, port, tls, timeout, give_up=lambda: False):
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not give_up():
         if http_answers(address, port, tls):
             return True
         time.sleep(1)

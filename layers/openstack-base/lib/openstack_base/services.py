@@ -72,28 +72,49 @@ def reconcile(charm, run, wait_seconds):
     ports of what started, so that "Unit is ready" means the API
     answers."""
     restarts = charm.restarts.take()
-    started = []
-    for name in charm.services:
-        if not run:
+    if not run:
+        for name in charm.services:
             if daemons.running(name):
                 daemons.stop(name)
-            continue
+        return
+    to_restart = [n for n in charm.services
+                  if n in restarts and daemons.running(n)]
+    to_start = [n for n in charm.services if not daemons.running(n)]
+    if to_restart or to_start:
+        hookenv.status_set('maintenance', ', '.join(
+            '{} {}'.format(verb, ' '.join(names)) for verb, names in
+            (('Restarting', to_restart), ('Starting', to_start)) if names))
+    started, failed = [], []
+    for name in charm.services:
         daemons.set_enabled(name, True)
-        if name in restarts and daemons.running(name):
-            daemons.restart(name)
-            started.append(name)
-        elif not daemons.running(name):
-            daemons.start(name)
-            started.append(name)
+        if name in to_restart:
+            ok = daemons.restart(name)
+        elif name in to_start:
+            ok = daemons.start(name)
+        else:
+            continue
+        (started if ok and daemons.running(name) else failed).append(name)
+    if failed:
+        # The unit cannot be ready: status names them at once, and no
+        # port is waited for.
+        hookenv.log('failed to start: {}'.format(' '.join(failed)),
+                    hookenv.WARNING)
+    elif started:
+        wait_for(charm, started, wait_seconds)
+    open_ports(charm.public_ports)
+
+
+def wait_for(charm, started, wait_seconds):
+    """Wait for the ports of what started, giving up as soon as one of
+    those services dies."""
+    def died():
+        return not all(daemons.running(n) for n in started)
     waits = [p for name, p in charm.ports_to_check() if name in started]
-    if waits:
-        daemons.wait_for_ports(waits, wait_seconds)
+    if waits and daemons.wait_for_ports(waits, wait_seconds, died):
         # haproxy accepts before its health checks find a backend.
         for port in charm.public_ports:
             daemons.wait_for_http('127.0.0.1', port, charm.tls_enabled,
-                                  wait_seconds)
-    if run:
-        open_ports(charm.public_ports)
+                                  wait_seconds, died)
 
 
 def stop_all(names):
