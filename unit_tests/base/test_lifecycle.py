@@ -24,7 +24,7 @@ def test_first_converge_migrates_then_starts_everything(unit):
     charm = unit.charm()
     charm.converge()
     assert [c[-1] for c in unit.sync_calls] == ['head', 'populate']
-    assert unit.juju.leader_data == {'db-migrated-release': 'zed'}
+    assert unit.juju.leader_data['db-migrated-release'] == 'zed'
     assert unit.init.actions('start') == sorted(PAYLOAD + ['haproxy'])
     assert flags.is_flag_set(RENDERED)
 
@@ -80,7 +80,7 @@ def test_new_release_migrates_again(unit):
     unit.charm('zed').converge()
     unit.charm('antelope').converge()
     assert len(unit.sync_calls) == 4
-    assert unit.juju.leader_data == {'db-migrated-release': 'antelope'}
+    assert unit.juju.leader_data['db-migrated-release'] == 'antelope'
 
 
 def test_bad_config_keeps_last_good_files_and_services(unit):
@@ -324,3 +324,25 @@ def test_a_service_that_fails_to_start_is_reported_without_waiting(unit):
     assert ('maintenance', 'Starting mistral-api mistral-engine '
             'mistral-engine-2 mistral-executor mistral-event-engine '
             'mistral-cron-trigger haproxy') in unit.juju.statuses
+
+
+def test_haproxy_stats_password_is_the_leaders_random_secret(unit):
+    unit.relate_all()
+    unit.charm().converge()
+    password = unit.juju.leader_data['haproxy-stat-password']
+    assert len(password) == 32 and int(password, 16) >= 0
+    assert 'stats auth admin:{}\n'.format(password) in open(
+        unit.haproxy).read()
+    unit.charm().converge()
+    assert unit.juju.leader_data['haproxy-stat-password'] == password
+
+
+def test_a_follower_waits_for_the_leaders_stats_password(unit):
+    unit.juju.leader = False
+    unit.juju.leader_data['db-migrated-release'] = 'zed'
+    unit.relate_all()
+    unit.charm().converge()
+    assert 'listen stats' not in open(unit.haproxy).read()
+    unit.juju.leader_data['haproxy-stat-password'] = 'f' * 32
+    unit.charm().converge()
+    assert 'stats auth admin:' + 'f' * 32 in open(unit.haproxy).read()

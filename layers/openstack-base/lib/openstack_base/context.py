@@ -6,11 +6,7 @@ under its ``context_name`` (``amqp``, ``database``, ``identity_service``,
 ``cluster``). Names follow the official OpenStack charms.
 """
 
-import hashlib
-
-from charmhelpers.core import hookenv
-
-from openstack_base import ip, services
+from openstack_base import ip, leadership, services
 
 
 def build(charm, frontend):
@@ -48,13 +44,7 @@ def options(charm, frontend):
         'service_name': charm.name,
         'cluster_address': charm.cluster_address,
         'release': charm.release,
-        'haproxy_stat_password': haproxy_stat_password(),
+        'haproxy_stat_password': leadership.haproxy_stat_password(),
     })
     values.update(charm.template_options())
     return values
-
-
-def haproxy_stat_password():
-    # Derived, stable and never stored in plain sight.
-    seed = '{}:{}'.format(hookenv.local_unit(), hookenv.charm_dir())
-    return hashlib.sha256(seed.encode()).hexdigest()[:32]
