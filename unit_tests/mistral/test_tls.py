@@ -4,17 +4,39 @@ from config or from vault turns on the apache2 frontend on the unit
 and keystone gets https URLs. Taking it away goes back to plain HTTP."""
 
 import base64
+import json
 import os
 import stat
 
 import pytest
 import yaml
 
+import pki
+
 from mistral.test_story import (  # noqa: F401 (story is a fixture)
     PEERS, add_peer, answer, ini, run, story,
 )
 
-VAULT = PEERS['vault']['vault/0']
+TEST_PKI = pki.PKI()
+CERT, KEY = TEST_PKI.issue('10.0.0.10')
+CA = TEST_PKI.ca
+OTHER_CERT, OTHER_KEY = TEST_PKI.issue('10.0.0.10')
+SELF_SIGNED, SELF_SIGNED_KEY = TEST_PKI.self_signed('10.0.0.10')
+EXPIRED, EXPIRED_KEY = TEST_PKI.expired('10.0.0.10')
+
+
+def vault_answer(cert, key):
+    """What vault sends (interface-tls-certificates provides), with real
+    certificates: the CA as CA and chain, this unit's first certificate
+    and the map of all it issued."""
+    return {'vault/0': {
+        'ca': CA, 'chain': CA,
+        'mistral_0.server.cert': cert, 'mistral_0.server.key': key,
+        'mistral_0.processed_requests': json.dumps(
+            {'10.0.0.10': {'cert': cert, 'key': key}})}}
+
+
+VAULT = vault_answer(OTHER_CERT, OTHER_KEY)['vault/0']
 
 
 def pem(label, body):
@@ -26,15 +48,11 @@ def b64(text):
     return base64.b64encode(text.encode()).decode()
 
 
-CERT = pem('CERTIFICATE', 'config cert')
-KEY = pem('PRIVATE KEY', 'config key')
-CA = pem('CERTIFICATE', 'config ca')
-
-
 @pytest.fixture
 def tls_unit(story, tmp_path, monkeypatch):  # noqa: F811
     """A unit made active without TLS; apache2's and the CA store's
-    directories are temporary."""
+    directories are temporary; vault answers with real certificates."""
+    monkeypatch.setitem(PEERS, 'vault', vault_answer(OTHER_CERT, OTHER_KEY))
     for attribute, name in (('apache_dir', 'apache2'), ('ssl_dir', 'ssl'),
                             ('ca_cert_dir', 'ca-certificates')):
         monkeypatch.setattr(story.charm_class, attribute,
@@ -128,7 +146,7 @@ def test_tls_from_config(tls_unit):
 
     # A new certificate restarts the frontend only.
     unit.init.forget()
-    renewed = pem('CERTIFICATE', 'renewed config cert')
+    renewed = TEST_PKI.issue('10.0.0.10', key=KEY)[0]
     unit.juju.config['ssl_cert'] = b64(renewed)
     run(unit, 'config-changed')
     assert (ssl / 'cert_10.0.0.10').read_text() == renewed
@@ -174,7 +192,7 @@ def test_tls_from_vault(tls_unit):
 
     # vault renews the certificate: apache2 restarts, the API does not.
     unit.init.forget()
-    renewed = pem('CERTIFICATE', 'renewed by vault')
+    renewed = TEST_PKI.issue('10.0.0.10', key=OTHER_KEY)[0]
     unit.juju.change(certificates, 'vault/0',
                      {'mistral_0.server.cert': renewed})
     assert (ssl / 'cert_10.0.0.10').read_text() == renewed + VAULT['chain']
@@ -209,6 +227,15 @@ def test_config_wins_over_vault(tls_unit):
     ({'ssl_key': b64(KEY)}, 'ssl_cert: must be set together with ssl_key'),
     ({'ssl_ca': b64(KEY)}, 'ssl_ca: must be base64-encoded PEM '
      '(CERTIFICATE)'),
+    ({'ssl_cert': b64(CERT), 'ssl_key': b64(OTHER_KEY)},
+     'ssl_key: does not match ssl_cert'),
+    ({'ssl_cert': b64(EXPIRED), 'ssl_key': b64(EXPIRED_KEY)},
+     'ssl_cert: has expired'),
+    ({'ssl_cert': b64(SELF_SIGNED), 'ssl_key': b64(SELF_SIGNED_KEY),
+      'ssl_ca': b64(CA)}, 'ssl_ca: does not sign ssl_cert'),
+    ({'ssl_cert': b64('-----BEGIN CERTIFICATE-----\nAA==\n'
+                      '-----END CERTIFICATE-----\n'), 'ssl_key': b64(KEY)},
+     'ssl_cert: is not a valid certificate'),
 ])
 def test_invalid_ssl_config_blocks_and_keeps_serving(tls_unit, config,
                                                      message):
@@ -237,3 +264,18 @@ def test_nrpe_checks_the_api_over_tls(unit):
     secure = nrpe.checks(unit.charm(ssl_cert=b64(CERT), ssl_key=b64(KEY)))[
         'mistral-api-http'][1]
     assert secure == plain + ['--ssl']
+
+
+def test_a_mismatched_certificate_from_vault_blocks_and_keeps_serving(
+        tls_unit, monkeypatch):
+    unit = tls_unit
+    monkeypatch.setitem(PEERS, 'vault', vault_answer(CERT, OTHER_KEY))
+    unit.init.forget()
+    answer(unit, add_peer(unit, 'certificates', 'vault'), 'vault')
+    assert unit.juju.status == (
+        'blocked', "Invalid relation data: 'certificates': the key does "
+        "not match the certificate")
+    assert unit.init.calls == []
+    assert not site(unit).exists()
+    assert not (unit.paths['ssl'] / 'mistral').exists()
+    assert ini(unit.conf)['api']['port'] == '8979'

@@ -132,8 +132,13 @@ class OpenStackCharm(metaclass=CharmRegistry):
         """[(option, reason)] for every option whose value is unusable."""
         checks = dict(self.merged('config_checks'),
                       **{'openstack-origin': self._check_origin})
-        return validation.problems(self.config, checks,
-                                   self.config_companions)
+        problems = validation.problems(self.config, checks,
+                                       self.config_companions)
+        return problems or tls.config_problems(self.config)
+
+    def relation_problems(self):
+        """[(relation, reason)] for relation data the unit must not use."""
+        return tls.relation_problems(self)
 
     def _check_origin(self, value):
         try:
@@ -230,7 +235,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
         services; status says why. A missing relation stops the services
         and re-renders, so the credentials it gave leave the unit.
         """
-        if self.config_problems():
+        if self.config_problems() or self.relation_problems():
             return
         if (upgrades.available(self) and
                 not self.config.get('action-managed-upgrade')):

@@ -37,6 +37,10 @@ def workload_status(charm):
     if problems:
         return 'blocked', 'Invalid config: ' + '; '.join(
             '{}: {}'.format(o, r) for o, r in problems)
+    bad_data = charm.relation_problems()
+    if bad_data:
+        return 'blocked', 'Invalid relation data: ' + '; '.join(
+            "'{}': {}".format(r, reason) for r, reason in bad_data)
     custom = charm.custom_status()
     if custom:
         return custom

@@ -10,6 +10,7 @@ scheme) with the files written here.
 import collections
 import os
 import subprocess
+import tempfile
 
 from openstack_base import apt, ip, services
 from openstack_base.rendering import remove_if_present, write_if_changed
@@ -50,6 +51,78 @@ def from_relation(certificates, cn):
     cert = issued.get(cn) or issued[sorted(issued)[0]]
     return Material(cert.common_name, cert.cert, cert.key,
                     certificates.root_ca_cert, certificates.root_ca_chain)
+
+
+# What check() finds, in the words of each source.
+CONFIG_PROBLEMS = {
+    'cert-invalid': ('ssl_cert', 'is not a valid certificate'),
+    'key-invalid': ('ssl_key', 'is not a valid private key'),
+    'mismatch': ('ssl_key', 'does not match ssl_cert'),
+    'expired': ('ssl_cert', 'has expired'),
+    'untrusted': ('ssl_ca', 'does not sign ssl_cert'),
+}
+RELATION_PROBLEMS = {
+    'cert-invalid': 'the certificate is not valid',
+    'key-invalid': 'the private key is not valid',
+    'mismatch': 'the key does not match the certificate',
+    'expired': 'the certificate has expired',
+    'untrusted': 'the CA does not sign the certificate',
+}
+
+
+def check(material):
+    """Why ``material`` cannot be served, as a key of CONFIG_PROBLEMS, or
+    None. Run before anything is written: apache2 refuses a key that
+    does not match its certificate, and would take the API down."""
+    with tempfile.TemporaryDirectory() as scratch:      # mode 0700
+        def saved(name, text):
+            path = os.path.join(scratch, name)
+            with open(path, 'w') as f:
+                f.write(text)
+            return path
+        cert = saved('cert', material.cert)
+        cert_key = _openssl('x509', '-in', cert, '-noout', '-pubkey')
+        if cert_key is None:
+            return 'cert-invalid'
+        key = _openssl('pkey', '-pubout', '-in', saved('key', material.key))
+        if key is None:
+            return 'key-invalid'
+        if key != cert_key:
+            return 'mismatch'
+        if _openssl('x509', '-in', cert, '-noout', '-checkend', '0') is None:
+            return 'expired'
+        if material.ca:
+            verify = ['verify', '-CAfile', saved('ca', material.ca)]
+            if material.chain:
+                verify += ['-untrusted', saved('chain', material.chain)]
+            if _openssl(*verify + [cert]) is None:
+                return 'untrusted'
+    return None
+
+
+def config_problems(config):
+    """[(option, reason)] when the configured certificate cannot be
+    served (its options' format is checked first, elsewhere)."""
+    found = config_requested(config) and check(from_config(config, cn=''))
+    return [CONFIG_PROBLEMS[found]] if found else []
+
+
+def relation_problems(charm):
+    """[('certificates', reason)] when the relation's certificate, which
+    the unit would serve, cannot be."""
+    frontend = charm.tls_frontend
+    if frontend is None or config_requested(charm.config):
+        return []
+    found = check(frontend.material)
+    return [('certificates', RELATION_PROBLEMS[found])] if found else []
+
+
+def _openssl(*args):
+    """openssl's output, or None when it fails (its messages are
+    dropped: they may quote the key)."""
+    result = subprocess.run(('openssl',) + args, capture_output=True,
+                            text=True)
+    return result.stdout if result.returncode == 0 else None
 
 
 def with_newline(text):
