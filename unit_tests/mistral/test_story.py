@@ -252,3 +252,36 @@ def test_upgrade_charm_with_no_change_restarts_nothing(story):
     run(story, 'upgrade-charm')
     assert story.init.calls == []
     assert story.juju.status == ('active', 'Unit is ready')
+
+
+@pytest.mark.parametrize('endpoint, app, bad, expected', [
+    ('amqp', 'rabbitmq-server', {'hostname': 'not a host!'},
+     "'amqp' (hostname: must be an IP address or a host name)"),
+    ('amqp', 'rabbitmq-server', {'ssl_port': 'tls', 'ssl_ca': 'Q0E='},
+     "'amqp' (ssl_port: must be an integer)"),
+    ('amqp', 'rabbitmq-server', {'password': ''}, "'amqp'"),
+    ('shared-db', 'mysql-router', {'db_port': '33o6'},
+     "'shared-db' (db_port: must be an integer)"),
+    ('identity-service', 'keystone', {'service_port': '99999'},
+     "'identity-service' (service_port: must be at most 65535)"),
+    ('identity-service', 'keystone', {'auth_protocol': 'gopher'},
+     "'identity-service' (auth_protocol: must be one of http, https)"),
+])
+def test_malformed_relation_data_waits_naming_the_relation(
+        story, endpoint, app, bad, expected):
+    run(story, 'install')
+    for peer_app, peer_endpoint in (('rabbitmq-server', 'amqp'),
+                                    ('mysql-router', 'shared-db'),
+                                    ('keystone', 'identity-service')):
+        rid = add_peer(story, peer_endpoint, peer_app)
+        for name, data in PEERS[peer_app].items():
+            story.juju.change(rid, name, dict(
+                data, **(bad if peer_app == app else {})))
+    assert story.juju.status == ('waiting',
+                                 'Incomplete relations: ' + expected)
+    assert story.init.running == set()
+    warnings = [m for m in story.juju.logs if 'sent unusable data' in str(m)]
+    assert len(warnings) == (0 if expected == "'amqp'" else 1)
+    run(story, 'update-status')     # not logged again
+    assert len([m for m in story.juju.logs
+                if 'sent unusable data' in str(m)]) == len(warnings)

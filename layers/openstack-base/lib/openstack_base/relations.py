@@ -13,7 +13,7 @@ import urllib.parse
 
 from charms.reactive import flags
 
-from openstack_base import ha, ip, nrpe
+from openstack_base import ha, ip, nrpe, validation
 from openstack_base.rendering import write_if_changed
 
 
@@ -39,7 +39,22 @@ class RelationHandler:
 
     @property
     def ready(self):
-        return flags.is_flag_set(self.ready_flag.format(self.name))
+        return (flags.is_flag_set(self.ready_flag.format(self.name)) and
+                self.problem() is None)
+
+    def problem(self):
+        """Why the remote data cannot be used (key: reason), or None."""
+        if self.endpoint is None:
+            return None
+        for key, value, check in self.data_checks():
+            reason = value is not None and check(value)
+            if reason:
+                return '{}: {}'.format(key, reason)
+        return None
+
+    def data_checks(self):
+        """[(key, value, check)] for what the remote side sent."""
+        return []
 
     def request(self):
         """Tell the remote side what this charm needs (idempotent)."""
@@ -80,6 +95,13 @@ class AMQPHandler(RelationHandler):
             for h in sorted(ep.rabbitmq_ready_hosts()))
         return 'rabbit://{}/{}'.format(hosts, _quote(ep.vhost()))
 
+    def data_checks(self):
+        ep = self.endpoint
+        return ([('ssl_port', ep.ssl_port(), validation.PORT)]
+                if self.ssl else []) + [
+            ('hostname', h, validation.host)
+            for h in ep.rabbitmq_ready_hosts()]
+
     def context(self):
         return {'transport_url': self.transport_url(), 'ssl': self.ssl,
                 'ssl_ca_file': self.ssl_ca_file if self.ssl else None}
@@ -112,6 +134,11 @@ class MySQLHandler(RelationHandler):
             ip.format_host(ep.db_host()), ep.db_port() or 3306,
             ep.database())
 
+    def data_checks(self):
+        ep = self.endpoint
+        return [('db_host', ep.db_host(), validation.host),
+                ('db_port', ep.db_port(), validation.PORT)]
+
     def context(self):
         return {'uri': self.uri()}
 
@@ -137,6 +164,13 @@ class PostgreSQLHandler(RelationHandler):
             ip.format_host(master.host), master.port or 5432,
             master.dbname)
 
+    def data_checks(self):
+        master = self.endpoint.master
+        if not master:
+            return []
+        return [('host', master.host, validation.host),
+                ('port', master.port, validation.PORT)]
+
     def context(self):
         return {'uri': self.uri()}
 
@@ -150,6 +184,14 @@ class IdentityServiceHandler(RelationHandler):
 
     def request(self):
         self.charm.register_endpoints(self.endpoint)
+
+    def data_checks(self):
+        ep = self.endpoint
+        protocol = validation.one_of('http', 'https')
+        return [(key, getattr(ep, key)(), check) for key, check in (
+            ('service_host', validation.host), ('auth_host', validation.host),
+            ('service_port', validation.PORT), ('auth_port', validation.PORT),
+            ('service_protocol', protocol), ('auth_protocol', protocol))]
 
     def context(self):
         ep = self.endpoint

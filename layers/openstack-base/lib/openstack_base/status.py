@@ -3,6 +3,7 @@ the operator's doing (paused, bad config) through relations to whether
 the API answers. Assessed once, at the end of every hook."""
 
 from charmhelpers.core import hookenv
+from charms.reactive.helpers import data_changed
 
 from openstack_base import daemons, state
 
@@ -25,8 +26,19 @@ def relation_state(charm):
             conflicting.append(' and '.join(
                 "'{}'".format(n) for n in present))
         elif not charm.relations[present[0]].ready:
-            incomplete.append("'{}'".format(present[0]))
+            incomplete.append(incomplete_label(charm.relations[present[0]]))
     return missing, incomplete, conflicting
+
+
+def incomplete_label(handler):
+    """'name', with what is wrong in its data when something is (logged
+    once, when it changes)."""
+    problem = handler.problem()
+    if data_changed('relation-problem.' + handler.name, problem) and problem:
+        hookenv.log('{} sent unusable data: {}'.format(
+            handler.name, problem), hookenv.WARNING)
+    label = "'{}'".format(handler.name)
+    return '{} ({})'.format(label, problem) if problem else label
 
 
 def workload_status(charm):

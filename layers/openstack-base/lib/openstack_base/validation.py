@@ -108,3 +108,21 @@ def decode_base64(value):
                                 validate=True).decode()
     except (binascii.Error, ValueError):
         return None
+
+
+PORT = number(1, integer=True, maximum=65535)
+
+
+def host(value):
+    """An IP address or a host name."""
+    if ip_addresses(value) is None and ' ' not in str(value):
+        return None
+    return HOSTNAME(value) and 'must be an IP address or a host name'
+
+
+def one_of(*choices):
+    def check(value):
+        if value not in choices:
+            return 'must be one of {}'.format(', '.join(choices))
+        return None
+    return check
