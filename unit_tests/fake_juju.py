@@ -176,6 +176,12 @@ class Unit:
         from charm.openstack.mistral import MistralCharm
         from charmhelpers import fetch
         self.juju = CharmSim(tmp_path, monkeypatch, series=series)
+        # The machine's networks, as psutil would list them.
+        import ipaddress
+        from openstack_base import ip
+        self.networks = [('lo', ipaddress.ip_interface('127.0.0.1/8')),
+                         ('eth0', ipaddress.ip_interface('10.0.0.10/24'))]
+        monkeypatch.setattr(ip, 'local_networks', lambda: self.networks)
         self.init = FakeInit(tmp_path, monkeypatch)
         self.etc = tmp_path / 'etc'
         self.conf = str(self.etc / 'mistral.conf')

@@ -43,8 +43,13 @@ def normalised(stored):
 
 
 def vip_resource_name(name, vip, iface=None):
-    suffix = iface or hashlib.sha1(vip.encode('utf-8')).hexdigest()[:7]
-    return 'res_{}_{}_vip'.format(name, suffix)
+    """One resource per VIP, named after the address (not the interface:
+    two VIPs on one interface would share a name, and the first be
+    lost). ``iface`` names the legacy resource the official charms made."""
+    if iface:
+        return 'res_{}_{}_vip'.format(name, iface)
+    return 'res_{}_{}_vip'.format(
+        name, hashlib.sha1(vip.encode('utf-8')).hexdigest()[:7])
 
 
 def service_resource_name(name, service):
@@ -67,7 +72,7 @@ def add_vip(crm, name, vip, iface=None, netmask=None):
         params.append('nic="{}"'.format(iface))
     if netmask:
         params.append('cidr_netmask="{}"'.format(netmask))
-    resource = vip_resource_name(name, vip, iface)
+    resource = vip_resource_name(name, vip)
     add_primitive(crm, resource, agent, ' '.join(
         ['params'] + params + [KEEP_RUNNING, VIP_MONITOR]))
     _regroup_vips(crm, name)

@@ -74,17 +74,28 @@ def test_vip_with_iface_netmask_and_ipv6(sim, ha):
         ep.add_vip('mistral', '2001:db8::10')
         ep.bind_resources()
     crm = published(sim, ha)
+    v4 = 'res_mistral_{}_vip'.format(VIP_HASH)
     v6 = 'res_mistral_{}_vip'.format(
         hashlib.sha1(b'2001:db8::10').hexdigest()[:7])
-    assert crm['resources'] == {'res_mistral_ens3_vip':
-                                'ocf:heartbeat:IPaddr2',
+    assert crm['resources'] == {v4: 'ocf:heartbeat:IPaddr2',
                                 v6: 'ocf:heartbeat:IPv6addr'}
-    assert crm['resource_params']['res_mistral_ens3_vip'].startswith(
+    assert crm['resource_params'][v4].startswith(
         'params ip="10.5.100.1" nic="ens3" cidr_netmask="24" ')
     assert crm['resource_params'][v6].startswith(
         'params ipv6addr="2001:db8::10" ')
-    assert crm['groups'] == {
-        'grp_mistral_vips': ' '.join(sorted([v6, 'res_mistral_ens3_vip']))}
+    assert crm['groups'] == {'grp_mistral_vips': ' '.join(sorted([v6, v4]))}
+
+
+def test_two_vips_on_one_interface_are_two_resources(sim, ha):
+    with sim.hook('config-changed'):
+        ep = sim.endpoint('ha')
+        ep.add_vip('mistral', VIP, iface='eth0', netmask='24')
+        ep.add_vip('mistral', '10.5.100.2', iface='eth0', netmask='24')
+        ep.bind_resources()
+    crm = published(sim, ha)
+    assert len(crm['resources']) == 2
+    assert sorted(p.split()[1] for p in crm['resource_params'].values()) \
+        == ['ip="10.5.100.1"', 'ip="10.5.100.2"']
 
 
 def test_remove_vip_requests_deletion(sim, ha):

@@ -1,6 +1,7 @@
 """Addresses and URLs of a unit's endpoints (public, internal, admin)."""
 
 import ipaddress
+import socket
 
 from charmhelpers.core import hookenv
 
@@ -23,24 +24,46 @@ def binding_address(binding):
         return hookenv.unit_get('private-address')
 
 
-def vip_in_network(vips, address):
-    """The configured VIP sitting in the same /24 or /64 as address."""
+def local_networks():
+    """[(interface, ip_interface)] of every address this machine has."""
+    import psutil
+    found = []
+    for name, addresses in psutil.net_if_addrs().items():
+        for address in addresses:
+            if address.family not in (socket.AF_INET, socket.AF_INET6):
+                continue
+            try:
+                found.append((name, ipaddress.ip_interface('{}/{}'.format(
+                    address.address.split('%')[0], address.netmask))))
+            except ValueError:
+                continue
+    return found
+
+
+def network_holding(address):
+    """(interface, ip_interface) of the local network that holds address
+    (an address of this machine, or one in its subnet), or None."""
     try:
-        addr = ipaddress.ip_address(address)
+        wanted = ipaddress.ip_address(address)
     except ValueError:
         return None
+    for name, interface in local_networks():
+        if wanted in interface.network:
+            return name, interface
+    return None
+
+
+def vip_in_network(vips, address):
+    """The configured VIP in the same network as ``address`` (this
+    unit's address on a binding), as the machine's interfaces say."""
+    holding = network_holding(address)
     for vip in vips:
         try:
-            candidate = ipaddress.ip_address(vip)
+            if holding and ipaddress.ip_address(vip) in \
+                    holding[1].network:
+                return vip
         except ValueError:
             continue
-        if candidate.version != addr.version:
-            continue
-        prefix = 24 if addr.version == 4 else 64
-        net = ipaddress.ip_network('{}/{}'.format(address, prefix),
-                                   strict=False)
-        if candidate in net:
-            return vip
     return None
 
 
