@@ -1,4 +1,4 @@
-"""python -m local.bench: hook tool latency and hook round-trip time.
+"""python -m localjuju.bench: hook tool latency and hook round-trip time.
 
 Deploys the toy charm in a throw-away state dir, then times single hook
 tool calls (process start included: that is what a charm pays) and whole
@@ -13,8 +13,8 @@ import sys
 import tempfile
 import time
 
-from local import model as m
-from local.controller import Controller
+from localjuju import model as m
+from localjuju.controller import Controller
 
 TOY_CHARM = os.path.join(os.path.dirname(__file__), 'tests', 'toy_charm')
 TOOL_CALLS = (

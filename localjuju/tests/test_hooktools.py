@@ -6,8 +6,9 @@ import subprocess
 import pytest
 import yaml
 
-from local import hooktools
-from local import model as m
+from localjuju import hooktools
+from localjuju.hooktools.install import install
+from localjuju import model as m
 
 
 @pytest.fixture
@@ -197,11 +198,11 @@ def test_status_history_keeps_what_a_hook_passed_through(model, capsys):
         ('maintenance', 'installing', 'db-relation-changed'),
         ('waiting', 'incomplete', 'db-relation-changed'),
         ('active', 'ready', 'db-relation-changed')]
-    for number in range(hooktools.STATUS_HISTORY):
+    for number in range(hooktools.status.STATUS_HISTORY):
         call(capsys, 'status-set', 'active', str(number))
     history = model.read()['units']['toy/0']['status-history']
-    assert len(history) == hooktools.STATUS_HISTORY
-    assert history[-1]['message'] == str(hooktools.STATUS_HISTORY - 1)
+    assert len(history) == hooktools.status.STATUS_HISTORY
+    assert history[-1]['message'] == str(hooktools.status.STATUS_HISTORY - 1)
 
 
 def test_network_get(model, capsys):
@@ -273,7 +274,7 @@ def test_goal_state(model, capsys):
 
 
 def test_installed_launcher_runs_a_tool(model, state_root):
-    bin_dir = hooktools.install(state_root + '/bin')
+    bin_dir = install(state_root + '/bin')
     proc = subprocess.run(
         [bin_dir + '/config-get', '--format=json', 'port'],
         env=dict(env(), LOCAL_JUJU_STATE=state_root, PYTHONPATH='/nowhere'),
