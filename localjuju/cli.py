@@ -65,8 +65,8 @@ class Cli:
                                                 m.DEFAULT_MODEL))
         sub = top.add_subparsers(dest='command', required=True)
         deploy = sub.add_parser('deploy', help='deploy a charm{}'.format(
-            ' ({})'.format(self.default_charm) if self.default_charm
-            else ''))
+            ' ({})'.format(os.path.relpath(self.default_charm))
+            if self.default_charm else ''))
         self.charm_argument(deploy)
         deploy.add_argument('app', nargs='?')
         deploy.add_argument('-n', '--units', '--num-units', type=int,
