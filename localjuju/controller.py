@@ -197,18 +197,11 @@ class Controller:
         charm = self.charm(state, app)
         if not pairs and not reset:
             return state['applications'][app]['config']
-        changes = {}
-        for pair in pairs:
-            key, text = split_pair(pair)
-            try:
-                changes[key] = charm.parse_config(key, text)
-            except ValueError as error:
-                raise OperationError(str(error))
-        defaults = charm.default_config()
-        for key in reset:
-            if key not in defaults:
-                raise OperationError('unknown option "{}"'.format(key))
-            changes[key] = defaults[key]
+        given = dict(split_pair(pair) for pair in pairs)
+        try:
+            changes = charm.config_changes(given, reset)
+        except ValueError as error:
+            raise OperationError(str(error))
         with self.model.edit() as state:
             config = state['applications'][app]['config']
             changed = {k: v for k, v in changes.items()
@@ -246,10 +239,7 @@ class Controller:
 
     def run_action(self, unit, action, pairs=()):
         state = self._require_unit(unit)
-        given = {}
-        for pair in pairs:
-            key, text = split_pair(pair)
-            given[key] = text
+        given = dict(split_pair(pair) for pair in pairs)
         try:
             params = self.charm(state, m.app_of(unit)).action_params(
                 action, given)
