@@ -12,8 +12,8 @@ import argparse
 import statistics
 import time
 
-from local import model as m
-from local.controller import Controller
+from local import emulator
+from localjuju import model as m
 
 
 def timed_hook(controller, unit, hook, repeat):
@@ -32,7 +32,8 @@ def main():
     parser.add_argument('--unit', default='mistral/0')
     parser.add_argument('-m', '--model', default='local')
     args = parser.parse_args()
-    controller = Controller(m.Model(args.model), out=lambda text: None)
+    controller = emulator.controller(m.Model(args.model),
+                                     out=lambda text: None)
     print('| hook | median s | min s | max s | runs |')
     print('|---|---|---|---|---|')
     for hook in ('update-status', 'config-changed'):

@@ -14,9 +14,9 @@ finished in SUCCESS. Needs root and a deployed, active unit
 import argparse
 import time
 
-from local import model as m
-from local.controller import Controller
+from local import emulator
 from local.mistral_api import Mistral
+from localjuju import model as m
 
 WORKFLOW = 'bench_ten_tasks'
 # 10 tasks: a sequence, a with-items of 5, two branches joined, a tail.
@@ -88,7 +88,7 @@ def main():
     parser.add_argument('--multipliers', default='default,0.5,1.0,1.5')
     parser.add_argument('-m', '--model', default='local')
     args = parser.parse_args()
-    controller = Controller(m.Model(args.model))
+    controller = emulator.controller(m.Model(args.model))
     print('| worker-multiplier | executions/s | failed |')
     print('|---|---|---|')
     for multiplier in args.multipliers.split(','):

@@ -1,0 +1,1 @@
+"""The Mistral harness of the local deployment (see README.md)."""

@@ -1,132 +1,13 @@
-"""python -m local <command>: the local Juju emulator's CLI."""
+"""python -m local <command>: the local Juju emulator with the Mistral
+providers, and `demo` (see local/README.md)."""
 
-import argparse
-import os
 import sys
 
-from local import demo
-from local import model as m
-from local import status as status_view
-from local.controller import Controller, OperationError
-from local.runner import HookFailed, progress
-
-DEFAULT_CHARM = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-    'build', 'mistral')
-
-
-def parser():
-    top = argparse.ArgumentParser(prog='python -m local',
-                                  description=__doc__)
-    top.add_argument('-m', '--model',
-                     default=os.environ.get('LOCAL_JUJU_MODEL',
-                                            m.DEFAULT_MODEL))
-    sub = top.add_subparsers(dest='command', required=True)
-    deploy = sub.add_parser('deploy', help='deploy a charm (build/mistral)')
-    deploy.add_argument('charm', nargs='?', default=DEFAULT_CHARM)
-    deploy.add_argument('app', nargs='?')
-    deploy.add_argument('-n', '--units', '--num-units', type=int, default=1)
-    add_unit = sub.add_parser('add-unit')
-    add_unit.add_argument('app')
-    add_unit.add_argument('-n', '--num-units', type=int, default=1)
-    for name in ('relate', 'remove-relation'):
-        rel = sub.add_parser(name)
-        rel.add_argument('left')
-        rel.add_argument('right')
-    config = sub.add_parser('config')
-    config.add_argument('app')
-    config.add_argument('pairs', nargs='*', metavar='key=value')
-    config.add_argument('--reset', action='append', default=[])
-    run = sub.add_parser('run', help='run an action')
-    run.add_argument('unit')
-    run.add_argument('action')
-    run.add_argument('params', nargs='*', metavar='key=value')
-    hook = sub.add_parser('hook', help='run a hook, e.g. update-status')
-    hook.add_argument('unit')
-    hook.add_argument('hook')
-    upgrade = sub.add_parser('upgrade-charm')
-    upgrade.add_argument('app')
-    upgrade.add_argument('--path')
-    resolved = sub.add_parser('resolved', help='retry a failed hook')
-    resolved.add_argument('unit')
-    sub.add_parser('status')
-    log = sub.add_parser('debug-log')
-    log.add_argument('unit')
-    log.add_argument('-n', '--lines', type=int, default=0)
-    sub.add_parser('destroy')
-    demo_cmd = sub.add_parser('demo', help='deploy build/mistral related '
-                              'to rabbitmq-server, postgresql and keystone, '
-                              'wait for it and run a workflow')
-    demo_cmd.add_argument('charm', nargs='?', default=DEFAULT_CHARM)
-    demo_cmd.add_argument('-n', '--units', type=int, default=1)
-    return top
-
-
-def failed_units(state):
-    return [(unit, record['error']['hook'])
-            for unit, record in sorted(state['units'].items())
-            if record.get('error')]
+from local.emulator import cli
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
-    model = m.Model(args.model)
-    if args.command == 'status':
-        sys.stdout.write(status_view.render(model.read()))
-        return 0
-    if args.command == 'debug-log':
-        path = m.unit_log(model.root, args.unit)
-        if not os.path.exists(path):
-            sys.stderr.write('ERROR no log for unit "{}"\n'.format(
-                args.unit))
-            return 1
-        with open(path) as log:
-            lines = log.readlines()
-        sys.stdout.writelines(lines[-args.lines:] if args.lines else lines)
-        return 0
-    controller = Controller(model)
-    try:
-        result = dispatch(controller, args)
-    except (OperationError, HookFailed, ValueError, RuntimeError,
-            OSError) as error:
-        sys.stderr.write('ERROR {}\n'.format(error))
-        return 1
-    if args.command == 'destroy':
-        return 0
-    failures = failed_units(model.read())
-    for unit, hook in failures:
-        sys.stderr.write('ERROR unit {} hook "{}" failed; see {} or '
-                         '`python -m local debug-log {}`\n'.format(
-                             unit, hook, m.unit_log(model.root, unit),
-                             unit))
-    if args.command == 'run':
-        sys.stdout.write(status_view.action_output(result))
-        return 0 if result['status'] == 'completed' else 1
-    if args.command == 'config' and result is not None:
-        for key, value in sorted(result.items()):
-            sys.stdout.write('{}: {}\n'.format(key, value))
-    return 1 if failures else 0
-
-
-# command -> what it asks of the controller
-COMMANDS = {
-    'deploy': lambda c, a: c.deploy(a.charm, a.app, a.units),
-    'add-unit': lambda c, a: [c.add_unit(a.app)
-                              for _ in range(a.num_units)],
-    'relate': lambda c, a: c.relate(a.left, a.right),
-    'remove-relation': lambda c, a: c.remove_relation(a.left, a.right),
-    'config': lambda c, a: c.config(a.app, a.pairs, a.reset),
-    'run': lambda c, a: c.run_action(a.unit, a.action, a.params),
-    'hook': lambda c, a: c.hook(a.unit, a.hook),
-    'upgrade-charm': lambda c, a: c.upgrade_charm(a.app, a.path),
-    'resolved': lambda c, a: c.resolved(a.unit),
-    'destroy': lambda c, a: c.destroy(),
-    'demo': lambda c, a: demo.run(c, a.charm, a.units, out=progress),
-}
-
-
-def dispatch(controller, args):
-    return COMMANDS[args.command](controller, args)
+    return cli().main(argv)
 
 
 if __name__ == '__main__':

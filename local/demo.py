@@ -11,11 +11,11 @@ import json
 import os
 import time
 
-from local import model as m
-from local import status as status_view
 from local import workflows
 from local.mistral_api import Mistral
 from local.readiness import wait_for_workload
+from localjuju import model as m
+from localjuju import status as status_view
 
 APP = 'mistral'
 # The relations of the smallest working Mistral deployment.

@@ -7,7 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
-from local.providers import keystone
+from local.providers import keystone, keystone_api
 
 FINISHED = ('SUCCESS', 'ERROR', 'CANCELLED')
 
@@ -29,9 +29,9 @@ class Mistral:
     def from_model(cls, model_root, interface='public'):
         provider = keystone.Keystone(
             os.path.join(model_root, 'providers', 'keystone'))
-        token, body = keystone.password_token(
+        token, body = keystone_api.password_token(
             'admin', provider.admin_password(), 'admin')
-        url = keystone.find_endpoint(body, 'workflowv2', interface)
+        url = keystone_api.find_endpoint(body, 'workflowv2', interface)
         if not url:
             raise MistralError(404, 'no workflowv2 endpoint in the catalog')
         return cls(url, token)

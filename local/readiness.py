@@ -3,7 +3,7 @@
 
 import time
 
-from local import model as m
+from localjuju import model as m
 
 # Juju runs update-status every 5 minutes; a waiting operator does not.
 UPDATE_STATUS_EVERY = 10

@@ -1,4 +1,5 @@
-"""keystone, backed by the Debian Keystone served on 127.0.0.1:5000.
+"""keystone, backed by the Debian Keystone served on 127.0.0.1:5000: the
+service's life (ensure, destroy) and the identity-service answers.
 
 Keystone keeps its data in its own PostgreSQL database (a drop-in in
 /etc/keystone/keystone.conf.d/) and runs under uwsgi started here, in the
@@ -14,19 +15,15 @@ service in ``service_domain`` with the admin and service roles on project
 """
 
 import grp
-import json
 import os
 import signal
-import urllib.error
-import urllib.request
 
 from local.providers import support
-from local.providers.base import Provider
+from local.providers.keystone_api import (
+    HOST, PORT, URL, Catalog, KeystoneError, call, password_token)
 from local.providers.postgresql import Cluster
+from localjuju.provider import Provider
 
-HOST = '127.0.0.1'
-PORT = 5000
-URL = 'http://{}:{}/v3'.format(HOST, PORT)
 REGION = 'RegionOne'
 SERVICE_DOMAIN = 'service_domain'
 SERVICE_PROJECT = 'services'
@@ -46,89 +43,6 @@ SERVICE_TYPES = {
     'heat': 'orchestration',
 }
 ENDPOINT_KEYS = ('public_url', 'internal_url', 'admin_url')
-
-
-class KeystoneError(support.ProviderError):
-    def __init__(self, status, message):
-        super().__init__('keystone answered {}: {}'.format(status, message))
-        self.status = status
-
-
-def call(method, path, token=None, body=None, url=URL):
-    """One Keystone v3 REST call; returns (headers, decoded body)."""
-    request = urllib.request.Request(
-        url + path, method=method,
-        data=None if body is None else json.dumps(body).encode())
-    request.add_header('Content-Type', 'application/json')
-    if token:
-        request.add_header('X-Auth-Token', token)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.headers, json.loads(raw) if raw else {}
-    except urllib.error.HTTPError as error:
-        raise KeystoneError(error.code, error.reason) from None
-
-
-def password_token(username, password, project=None, user_domain='Default',
-                   project_domain='Default', url=URL):
-    """Authenticate; returns (token, token body with the catalog)."""
-    auth = {'identity': {'methods': ['password'], 'password': {'user': {
-        'name': username, 'password': password,
-        'domain': {'name': user_domain}}}}}
-    if project:
-        auth['scope'] = {'project': {
-            'name': project, 'domain': {'name': project_domain}}}
-    headers, body = call('POST', '/auth/tokens', body={'auth': auth},
-                         url=url)
-    return headers['X-Subject-Token'], body['token']
-
-
-def find_endpoint(token_body, service_type, interface='public'):
-    """The URL of ``service_type`` in a token's catalog, or None."""
-    for service in token_body.get('catalog', []):
-        if service['type'] == service_type:
-            for endpoint in service['endpoints']:
-                if endpoint['interface'] == interface:
-                    return endpoint['url']
-    return None
-
-
-class Catalog:
-    """Idempotent create-or-find over Keystone's v3 collections."""
-
-    def __init__(self, token):
-        self.token = token
-
-    def call(self, method, path, body=None):
-        return call(method, path, token=self.token, body=body)[1]
-
-    def find(self, collection, **filters):
-        query = '&'.join('{}={}'.format(k, urllib.request.quote(v))
-                         for k, v in sorted(filters.items()))
-        found = self.call('GET', '/{}?{}'.format(collection, query))
-        return (found[collection] or [None])[0]
-
-    def ensure(self, collection, filters, extra=None):
-        """The first item matching ``filters``, created if absent."""
-        item = self.find(collection, **filters)
-        if item is None:
-            body = {collection[:-1]: dict(filters, **(extra or {}))}
-            item = self.call('POST', '/' + collection, body)[
-                collection[:-1]]
-        return item
-
-    def ensure_region(self, region):
-        try:
-            self.call('GET', '/regions/' + region)
-        except KeystoneError as error:
-            if error.status != 404:
-                raise
-            self.call('POST', '/regions', {'region': {'id': region}})
-
-    def grant(self, project_id, user_id, role_id):
-        self.call('PUT', '/projects/{}/users/{}/roles/{}'.format(
-            project_id, user_id, role_id))
 
 
 class Keystone(Provider):

@@ -12,7 +12,7 @@ client asked with ``<prefix>_database``/``_username``/``_hostname``.
 import json
 
 from local.providers import support
-from local.providers.base import Provider
+from localjuju.provider import Provider
 
 HOST = '127.0.0.1'
 PORT = 3306

@@ -13,7 +13,7 @@ libpq connection string.
 import re
 
 from local.providers import support
-from local.providers.base import Provider
+from localjuju.provider import Provider
 
 HOST = '127.0.0.1'
 PORT = 5432

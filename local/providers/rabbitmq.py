@@ -9,7 +9,7 @@ for it creates the vhost, the user and full permissions, and publishes
 import os
 
 from local.providers import support
-from local.providers.base import Provider
+from localjuju.provider import Provider
 
 CONF = '/etc/rabbitmq/rabbitmq.conf'
 # Loopback only: the broker of a test machine is nobody else's business.

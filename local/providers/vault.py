@@ -15,7 +15,7 @@ import json
 import os
 
 from local.providers import support
-from local.providers.base import Provider
+from localjuju.provider import Provider
 
 CA_SUBJECT = '/CN=Local deployment test CA'
 DAYS = '365'

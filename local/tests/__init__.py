@@ -1,0 +1,1 @@
+"""The harness's func-local tests: CLI, providers, Mistral stories."""

@@ -1,18 +1,14 @@
-"""Fixtures: a throw-away model in a temporary LOCAL_JUJU_STATE.
+"""Fixtures of the harness's tests: the toy charm ones from
+localjuju.testing, and the Mistral deployments (mistral_site).
 
 These tests need root (mount namespaces); they are the func-local tier.
 """
 
-import os
-
 import pytest
 
-from local import model as m
-from local.controller import Controller
-from local.tests.fakes import FakeDB
 from local.tests.mistral_site import Site
-
-TOY_CHARM = os.path.join(os.path.dirname(__file__), 'toy_charm')
+from localjuju.testing import (  # noqa: F401 (fixtures)
+    controller, deployed, skip_unless_root, state_root)
 
 
 # Modules deploying Mistral (test_mistral_*) run after all others, so the
@@ -32,11 +28,7 @@ def running_order(item):
 
 def pytest_collection_modifyitems(config, items):
     items.sort(key=running_order)  # stable: file order otherwise
-    if os.geteuid() != 0:
-        skip = pytest.mark.skip(reason='needs root (mount namespaces)')
-        for item in items:
-            if 'needs_root' in item.keywords:
-                item.add_marker(skip)
+    skip_unless_root(items)
 
 
 @pytest.fixture(scope='session')
@@ -50,37 +42,6 @@ def mistral_site():
         pytest.fail(str(error), pytrace=False)
     yield site
     site.close()
-
-
-@pytest.fixture
-def state_root(tmp_path, monkeypatch):
-    root = str(tmp_path / 'state')
-    monkeypatch.setenv('LOCAL_JUJU_STATE', root)
-    return root
-
-
-@pytest.fixture
-def controller(state_root):
-    lines = []
-    fakes = {}
-
-    class Recorded(FakeDB):
-        def __init__(self, state_dir):
-            super().__init__(state_dir)
-            fakes.setdefault('instances', []).append(self)
-
-    ctl = Controller(m.Model('test', state_root), out=lines.append,
-                     providers={'toydb': Recorded})
-    ctl.lines = lines
-    ctl.fakes = fakes
-    yield ctl
-    ctl.destroy()
-
-
-@pytest.fixture
-def deployed(controller):
-    controller.deploy(TOY_CHARM)
-    return controller
 
 
 def pytest_configure(config):

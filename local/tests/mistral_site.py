@@ -13,12 +13,12 @@ import os
 import subprocess
 import time
 
-from local import machine as machines
-from local import model as m
-from local.controller import Controller
+from local import emulator
 from local.mistral_api import Mistral
 from local.readiness import wait_for_workload
-from local.runner import machine_of
+from localjuju import machine as machines
+from localjuju import model as m
+from localjuju.runner import machine_of
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -53,7 +53,8 @@ class Deployment:
         self.variant = variant
         self.model = m.Model('func-' + variant, root)
         self.lines = []
-        self.controller = Controller(self.model, out=self.lines.append)
+        self.controller = emulator.controller(self.model,
+                                              out=self.lines.append)
 
     # -- operations ------------------------------------------------------
     def deploy(self):

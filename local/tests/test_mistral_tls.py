@@ -14,10 +14,10 @@ import urllib.request
 import pytest
 
 from local import workflows
-from local.providers import keystone
-from local.providers.base import RelationView
+from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import wait_until
+from localjuju.provider import RelationView
 
 SHARED = workflows.load()
 READY = ('active', 'Unit is ready')
@@ -35,9 +35,9 @@ def deployment(mistral_site):
 def catalog_url(deployed):
     provider = keystone.Keystone(
         os.path.join(deployed.model.root, 'providers', 'keystone'))
-    _, body = keystone.password_token('admin', provider.admin_password(),
-                                      'admin')
-    return keystone.find_endpoint(body, 'workflowv2', 'public')
+    _, body = keystone_api.password_token(
+        'admin', provider.admin_password(), 'admin')
+    return keystone_api.find_endpoint(body, 'workflowv2', 'public')
 
 
 def served_certificate(context):

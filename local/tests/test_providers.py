@@ -18,12 +18,13 @@ import urllib.request
 import pytest
 
 from local.providers import PROVIDERS
-from local.providers.base import RelationView
-from local.providers.keystone import (
-    Keystone, KeystoneError, call, find_endpoint, password_token)
+from local.providers.keystone import Keystone
+from local.providers.keystone_api import (
+    KeystoneError, call, find_endpoint, password_token)
 from local.providers.mariadb import MySQLRouter
 from local.providers.postgresql import PostgreSQL
 from local.providers.rabbitmq import RabbitMQ
+from localjuju.provider import RelationView
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason='providers install and start real services')

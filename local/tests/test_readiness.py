@@ -2,9 +2,9 @@
 
 import pytest
 
-from local import model as m
 from local.readiness import NotReady, wait_for_workload
-from local.tests.test_deploy import hooks_seen
+from localjuju import model as m
+from localjuju.testing import hooks_seen
 
 pytestmark = pytest.mark.needs_root
 

@@ -2,10 +2,9 @@
 
 import time
 
-from local import hooktools
-from local import model as m
-
-JUJU_VERSION = '3.4.0'
+from localjuju import JUJU_VERSION
+from localjuju import model as m
+from localjuju.hooktools.output import as_yaml
 
 
 def table(rows):
@@ -32,7 +31,7 @@ def app_status(state, name):
     if any(u.get('error') for u in units):
         failed = next(u for u in units if u.get('error'))
         return 'error', unit_status(failed)[2]
-    shown = record.get('status') or hooktools.derived_app_status(state, name)
+    shown = record.get('status') or m.derived_app_status(state, name)
     return shown['status'], shown['message']
 
 
@@ -91,7 +90,7 @@ def action_output(record):
             time.strftime('%H:%M:%S', time.localtime(entry['timestamp'])),
             entry['message']))
     if record['results']:
-        lines.append(hooktools.as_yaml(record['results']).rstrip('\n'))
+        lines.append(as_yaml(record['results']).rstrip('\n'))
     if record['stdout'].strip():
         lines.append(record['stdout'].rstrip('\n'))
     if record['status'] != 'completed':

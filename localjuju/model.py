@@ -94,7 +94,7 @@ def app_of(unit):
 
 
 def unit_tag(unit):
-    """``mistral/0`` -> ``mistral-0`` (used for directories)."""
+    """``app/0`` -> ``app-0`` (used for directories)."""
     return unit.replace('/', '-')
 
 
@@ -164,3 +164,16 @@ def parse_relation_id(state, app, text):
     if side is None or (name and name != side['endpoint']):
         return None
     return int(number)
+
+
+# -- status --------------------------------------------------------------
+
+def derived_app_status(state, app):
+    """Juju shows the most significant unit status for the application."""
+    order = ('error', 'blocked', 'maintenance', 'waiting', 'active',
+             'unknown')
+    statuses = [state['units'][u]['workload']
+                for u in state['applications'][app]['units']]
+    statuses.sort(key=lambda s: order.index(s['status'])
+                  if s['status'] in order else len(order))
+    return statuses[0] if statuses else {'status': 'unknown', 'message': ''}

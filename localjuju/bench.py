@@ -1,4 +1,4 @@
-"""python -m local.bench: hook tool latency and hook round-trip time.
+"""python -m localjuju.bench: hook tool latency and hook round-trip time.
 
 Deploys the toy charm in a throw-away state dir, then times single hook
 tool calls (process start included: that is what a charm pays) and whole
@@ -13,10 +13,10 @@ import sys
 import tempfile
 import time
 
-from local import model as m
-from local.controller import Controller
+from localjuju import model as m
+from localjuju.controller import Controller
+from localjuju.testing import TOY_CHARM, TOY_UNIT_DIRS
 
-TOY_CHARM = os.path.join(os.path.dirname(__file__), 'tests', 'toy_charm')
 TOOL_CALLS = (
     ('is-leader', ['--format=json']),
     ('config-get', ['--all', '--format=json']),
@@ -39,7 +39,7 @@ def main(repeat=20):
     with tempfile.TemporaryDirectory() as root:
         os.environ['LOCAL_JUJU_STATE'] = root
         controller = Controller(m.Model('bench', root), out=lambda _: None,
-                                providers={})
+                                unit_dirs=TOY_UNIT_DIRS)
         try:
             controller.deploy(TOY_CHARM)
             env = dict(LOCAL_JUJU_STATE=root, JUJU_UNIT_NAME='toy/0',

@@ -10,7 +10,7 @@ when remote data changes, -departed per leaving unit, -broken last.
 import hashlib
 import json
 
-from local import model as m
+from localjuju import model as m
 
 
 def digest(*parts):
@@ -104,6 +104,18 @@ def next_event(state, units=None):
         if event:
             return event
     return None
+
+
+def startup_events(state, unit, leader):
+    """What a new unit runs, in Juju's order: install (unless done),
+    relation-created per relation, leader-elected or
+    leader-settings-changed, config-changed, start."""
+    installed = state['units'][unit]['installed']
+    steps = [] if installed else [dict(hook='install')]
+    steps += [] if installed else created_events(state, unit)
+    return steps + [dict(hook='leader-elected' if leader
+                         else 'leader-settings-changed'),
+                    dict(hook='config-changed'), dict(hook='start')]
 
 
 def created_events(state, unit):

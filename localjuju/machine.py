@@ -17,16 +17,18 @@ import signal
 import subprocess
 import time
 
-from local import model as m
+from localjuju import JUJU_VERSION
+from localjuju import model as m
 
-# Directories a unit writes, copied from the host when they exist there so
-# packaged files (init scripts, defaults, conffiles) are still present.
-PER_UNIT_DIRS = (
-    '/etc/mistral', '/var/lib/mistral', '/var/log/mistral', '/run/mistral',
-    '/etc/haproxy', '/etc/apache2', '/etc/init.d', '/etc/default',
-    '/var/lib/charm', '/etc/nagios', '/var/lib/juju',
+# Directories every unit writes, whatever its charm: the agent's, init
+# scripts and their defaults, charm helpers' and nrpe's. A harness adds
+# the directories its charm's services write (``create(unit_dirs)``).
+# Each is copied from the host when it exists there, so packaged files
+# (init scripts, defaults, conffiles) are still present.
+BASE_UNIT_DIRS = (
+    '/etc/init.d', '/etc/default', '/var/lib/charm', '/etc/nagios',
+    '/var/lib/juju',
 )
-JUJU_VERSION = '3.4.0'
 
 
 def os_release(host='/etc/os-release'):
@@ -106,14 +108,17 @@ class Machine:
     def exists(self):
         return self.ns_file in mount_points()
 
-    def create(self):
-        """Create the namespace and its mounts (no-op if it exists)."""
+    def create(self, unit_dirs=()):
+        """Create the namespace and its mounts (no-op if it exists), with
+        a copy of its own of ``unit_dirs`` and BASE_UNIT_DIRS."""
         if self.exists():
             return
+        dirs = tuple(unit_dirs) + tuple(
+            path for path in BASE_UNIT_DIRS if path not in unit_dirs)
         self._private_ns_dir()
-        self._seed()
+        self._seed(dirs)
         script = ['set -e']
-        for path in PER_UNIT_DIRS:
+        for path in dirs:
             script.append('mount --bind {} {}'.format(self.host_path(path),
                                                       path))
         for path in ('/etc/os-release', '/etc/lsb-release'):
@@ -129,8 +134,8 @@ class Machine:
             run(['mount', '--bind', self.ns_dir, self.ns_dir])
             run(['mount', '--make-private', self.ns_dir])
 
-    def _seed(self):
-        for path in PER_UNIT_DIRS:
+    def _seed(self, dirs):
+        for path in dirs:
             self._host_mount_point(path, directory=True)
             copy = self.host_path(path)
             if os.path.isdir(copy):

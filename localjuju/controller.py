@@ -6,25 +6,32 @@ then settles it, so re-running a command after a failure continues.
 
 import os
 import shutil
-import time
 
-from local import events
-from local import machine as machines
-from local import model as m
-from local.charm import OPPOSITE, Charm
-from local.providers import PROVIDERS
-from local.runner import Runner, machine_of, progress, relation_view
-
-
-class OperationError(Exception):
-    pass
+from localjuju import events
+from localjuju import machine as machines
+from localjuju import model as m
+from localjuju import records
+from localjuju.charm import Charm
+from localjuju.endpoints import resolve, sides
+from localjuju.errors import OperationError
+from localjuju.runner import Runner, machine_of, progress, relation_view
 
 
 class Controller:
-    def __init__(self, model=None, out=progress, providers=None):
+    """The operations on one model.
+
+    ``providers`` is the registry of remote applications a charm may be
+    related to, ``{application name: localjuju.provider.Provider
+    subclass}``; ``unit_dirs`` are the directories (besides
+    machine.BASE_UNIT_DIRS) each unit gets a copy of its own of.
+    """
+
+    def __init__(self, model=None, out=progress, providers=None,
+                 unit_dirs=()):
         self.model = model or m.Model()
         self.out = out
-        self.registry = PROVIDERS if providers is None else providers
+        self.registry = dict(providers or {})
+        self.unit_dirs = tuple(unit_dirs)
         self.runner = Runner(self.model, self._provider_instances(),
                              out=out)
 
@@ -53,14 +60,9 @@ class Controller:
         with self.model.edit() as state:
             record = state['applications'].get(app)
             if record is None:
-                state['applications'][app] = {
-                    'charm': charm.dir, 'charm-name': charm.name,
-                    'config': charm.default_config(), 'units': [],
-                    'next-unit': 0, 'leader': None, 'leader-settings': {},
-                    'version': '', 'status': None,
-                    'bindings': charm.bindings()}
+                state['applications'][app] = records.application(charm)
                 for endpoint in charm.peer_endpoints():
-                    self._new_relation(state, [
+                    records.add_relation(state, [
                         {'application': app, 'endpoint': endpoint,
                          'role': 'peer',
                          'interface': charm.endpoints()[endpoint][
@@ -82,18 +84,7 @@ class Controller:
             record = state['applications'].get(app)
             if record is None or record.get('provider'):
                 raise OperationError('no charm application "{}"'.format(app))
-            unit = '{}/{}'.format(app, record['next-unit'])
-            record['next-unit'] += 1
-            record['units'].append(unit)
-            state['units'][unit] = {
-                'application': app, 'address': '127.0.0.1',
-                'machine': len([u for u in state['units']
-                                if not state['units'][u].get('provider')]),
-                'workload': status('waiting', 'agent initialising'),
-                'agent': 'allocating', 'ports': [], 'relations': {},
-                'installed': False, 'started': False, 'error': None}
-            for _rel_id, relation in m.relations_of(state, app):
-                relation['units'][unit] = m.automatic_settings('127.0.0.1')
+            unit = records.add_unit(state, app)
             charm_source = record['charm']
         os.makedirs(m.unit_dir(self.model.root, unit), exist_ok=True)
         self._ensure_machine(unit, charm_source)
@@ -105,27 +96,20 @@ class Controller:
     def _ensure_machine(self, unit, charm_source=None):
         """Create the unit's machine; after a reboot, renew it."""
         machine = machine_of(self.model, self.model.read(), unit)
-        machine.create()
+        machine.create(self.unit_dirs)
         if charm_source and not os.path.isdir(
                 machine.host_path(machine.charm_dir)):
             machine.install_charm(charm_source)
 
     def _start_unit(self, unit):
-        """install, relation-created, leader-elected or
-        leader-settings-changed, config-changed, start."""
+        """Run its start-up hooks (events.startup_events); True if all
+        succeeded."""
         with self.model.edit() as state:
             app = state['applications'][m.app_of(unit)]
             if not app['leader']:
                 app['leader'] = unit
             leader = app['leader'] == unit
-            created = events.created_events(state, unit) \
-                if not state['units'][unit]['installed'] else []
-        steps = [] if self.model.read()['units'][unit]['installed'] \
-            else [dict(hook='install')]
-        steps += created
-        steps += [dict(hook='leader-elected' if leader
-                       else 'leader-settings-changed'),
-                  dict(hook='config-changed'), dict(hook='start')]
+            steps = events.startup_events(state, unit, leader)
         for step in steps:
             if not self.runner.run_hook(unit, **_hook_args(step)):
                 return False
@@ -167,100 +151,32 @@ class Controller:
         self.runner.settle()
 
     # -- relations -------------------------------------------------------
-    def _new_relation(self, state, sides):
-        rel_id = state['next-relation-id']
-        state['next-relation-id'] += 1
-        units, apps = {}, {}
-        for side in sides:
-            app = side['application']
-            apps[app] = {}
-            for unit in state['applications'][app]['units']:
-                units[unit] = m.automatic_settings(
-                    state['units'][unit]['address'])
-        state['relations'][str(rel_id)] = {
-            'id': rel_id, 'endpoints': sides, 'units': units, 'apps': apps,
-            'life': 'alive'}
-        return rel_id
-
-    def _resolve(self, state, left, right):
-        """Match ``app[:endpoint]`` x2 to (charm side, provider side)."""
-        (app_a, _, ep_a), (app_b, _, ep_b) = (left.partition(':'),
-                                              right.partition(':'))
-        if app_b not in state['applications'] and app_a in self.registry:
-            (app_a, ep_a), (app_b, ep_b) = (app_b, ep_b), (app_a, ep_a)
-        if app_a not in state['applications']:
-            raise OperationError('application "{}" not found'.format(app_a))
-        provider_cls = self.registry.get(
-            state['applications'].get(app_b, {}).get('provider', app_b))
-        if provider_cls is None:
-            raise OperationError('no provider for "{}" (known: {})'.format(
-                app_b, ', '.join(sorted(self.registry)) or 'none'))
-        charm = self.charm(state, app_a)
-        candidates = {name: spec for name, spec in charm.endpoints().items()
-                      if spec['interface'] == provider_cls.interface
-                      and spec['role'] != 'peer'
-                      and (not ep_a or name == ep_a)}
-        if len(candidates) != 1:
-            raise OperationError(
-                'cannot relate {} to {}: {} endpoints of interface {}'
-                .format(left, right, len(candidates) or 'no',
-                        provider_cls.interface))
-        endpoint, spec = candidates.popitem()
-        return app_a, endpoint, spec, app_b, ep_b or endpoint, provider_cls
-
     def relate(self, left, right):
-        state = self.model.read()
-        app, endpoint, spec, other, other_ep, provider_cls = self._resolve(
-            state, left, right)
-        provider = self.runner.providers.get(other) or provider_cls(
+        found = resolve(self.model.read(), self.registry, self.charm,
+                        left, right)
+        other = found.other
+        provider = self.runner.providers.get(other) or found.provider_cls(
             self.provider_dir(other))
         provider.ensure(progress=lambda text: self.out(
             '{}: {}'.format(other, text)))
         with self.model.edit() as state:
             if other not in state['applications']:
-                self._add_provider_app(state, other, provider)
+                records.add_provider_application(state, other, provider)
             self.runner.providers[other] = provider
-            if self._find_relation(state, app, endpoint, other) is None:
-                rel_id = self._new_relation(state, [
-                    dict(application=app, endpoint=endpoint,
-                         role=spec['role'], interface=spec['interface']),
-                    dict(application=other, endpoint=other_ep,
-                         role=OPPOSITE[spec['role']],
-                         interface=spec['interface'])])
+            if records.find_relation(state, found.app, found.endpoint,
+                                     other) is None:
+                rel_id = records.add_relation(state, sides(found))
                 self.out('related {}:{} to {}:{} as {}'.format(
-                    app, endpoint, other, other_ep,
-                    m.relation_key(endpoint, rel_id)))
+                    found.app, found.endpoint, other, found.other_endpoint,
+                    m.relation_key(found.endpoint, rel_id)))
         self.runner.settle()
-
-    def _add_provider_app(self, state, app, provider):
-        state['applications'][app] = {
-            'provider': provider.application, 'units': [], 'config': {},
-            'leader': None, 'leader-settings': {}, 'version': '',
-            'status': None, 'bindings': []}
-        for number, _name in enumerate(provider.unit_names()):
-            unit = '{}/{}'.format(app, number)
-            state['applications'][app]['units'].append(unit)
-            state['units'][unit] = {
-                'application': app, 'address': '127.0.0.1',
-                'provider': True, 'machine': None,
-                'workload': status('active', ''), 'agent': 'idle',
-                'ports': [], 'relations': {}, 'error': None}
-        state['applications'][app]['leader'] = \
-            state['applications'][app]['units'][0]
-
-    @staticmethod
-    def _find_relation(state, app, endpoint, other):
-        for rel_id, relation in m.relations_of(state, app, endpoint):
-            if relation.get('life') != 'dying' and \
-                    m.remote_app(relation, app) == other:
-                return rel_id
-        return None
 
     def remove_relation(self, left, right):
         state = self.model.read()
-        app, endpoint, _spec, other, _ep, _cls = self._resolve(
-            state, left, right)
-        rel_id = self._find_relation(state, app, endpoint, other)
+        found = resolve(state, self.registry, self.charm, left, right)
+        other = found.other
+        rel_id = records.find_relation(state, found.app, found.endpoint,
+                                       other)
         if rel_id is None:
             self.out('no relation between {} and {}'.format(left, right))
             return
@@ -281,18 +197,11 @@ class Controller:
         charm = self.charm(state, app)
         if not pairs and not reset:
             return state['applications'][app]['config']
-        changes = {}
-        for pair in pairs:
-            key, text = split_pair(pair)
-            try:
-                changes[key] = charm.parse_config(key, text)
-            except ValueError as error:
-                raise OperationError(str(error))
-        defaults = charm.default_config()
-        for key in reset:
-            if key not in defaults:
-                raise OperationError('unknown option "{}"'.format(key))
-            changes[key] = defaults[key]
+        given = dict(split_pair(pair) for pair in pairs)
+        try:
+            changes = charm.config_changes(given, reset)
+        except ValueError as error:
+            raise OperationError(str(error))
         with self.model.edit() as state:
             config = state['applications'][app]['config']
             changed = {k: v for k, v in changes.items()
@@ -330,10 +239,7 @@ class Controller:
 
     def run_action(self, unit, action, pairs=()):
         state = self._require_unit(unit)
-        given = {}
-        for pair in pairs:
-            key, text = split_pair(pair)
-            given[key] = text
+        given = dict(split_pair(pair) for pair in pairs)
         try:
             params = self.charm(state, m.app_of(unit)).action_params(
                 action, given)
@@ -382,7 +288,3 @@ def split_pair(pair):
 def _hook_args(step):
     return {k: step.get(k) for k in ('hook', 'rel_id', 'remote_unit',
                                      'departing')}
-
-
-def status(name, message):
-    return {'status': name, 'message': message, 'since': time.time()}

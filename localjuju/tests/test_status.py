@@ -1,27 +1,27 @@
 """The `juju status` shaped printer, from a hand-made state."""
 
-from local import status as status_view
+from localjuju import status as status_view
 
 
 def state():
     return {
         'name': 'test',
         'applications': {
-            'mistral': {'charm-name': 'mistral', 'version': '15.0.0',
-                        'units': ['mistral/0', 'mistral/1'],
-                        'leader': 'mistral/1', 'status': None},
+            'example': {'charm-name': 'example', 'version': '15.0.0',
+                        'units': ['example/0', 'example/1'],
+                        'leader': 'example/1', 'status': None},
             'rabbitmq-server': {'provider': 'rabbitmq-server', 'version': '',
                                 'units': ['rabbitmq-server/0'],
                                 'leader': 'rabbitmq-server/0',
                                 'status': None},
         },
         'units': {
-            'mistral/0': {'address': '127.0.0.1', 'machine': 0,
+            'example/0': {'address': '127.0.0.1', 'machine': 0,
                           'ports': ['8989/tcp'], 'agent': 'idle',
                           'error': None, 'workload': {
                               'status': 'active',
                               'message': 'Unit is ready'}},
-            'mistral/1': {'address': '127.0.0.2', 'machine': 1,
+            'example/1': {'address': '127.0.0.2', 'machine': 1,
                           'ports': [], 'agent': 'idle',
                           'error': {'hook': 'config-changed'},
                           'workload': {'status': 'maintenance',
@@ -32,7 +32,7 @@ def state():
                                       'status': 'active', 'message': ''}},
         },
         'relations': {'3': {'endpoints': [
-            {'application': 'mistral', 'endpoint': 'amqp',
+            {'application': 'example', 'endpoint': 'amqp',
              'role': 'requires', 'interface': 'rabbitmq'},
             {'application': 'rabbitmq-server', 'endpoint': 'amqp',
              'role': 'provides', 'interface': 'rabbitmq'}]}},
@@ -54,22 +54,22 @@ def test_status_sections():
     assert apps[0] == ['App', 'Version', 'Status', 'Scale', 'Charm',
                        'Channel', 'Message']
     # one unit in error makes the application show the error
-    assert apps[1][:5] == ['mistral', '15.0.0', 'error', '2', 'mistral']
+    assert apps[1][:5] == ['example', '15.0.0', 'error', '2', 'example']
     assert ' '.join(apps[1][6:]) == 'hook failed: "config-changed"'
     units = rows(shown, 'Unit')
-    assert units[1] == ['mistral/0', 'active', 'idle', '0', '127.0.0.1',
+    assert units[1] == ['example/0', 'active', 'idle', '0', '127.0.0.1',
                         '8989/tcp', 'Unit', 'is', 'ready']
-    assert units[2][:4] == ['mistral/1*', 'error', 'idle', '1']
+    assert units[2][:4] == ['example/1*', 'error', 'idle', '1']
     assert rows(shown, 'Integration')[1] == [
-        'rabbitmq-server:amqp', 'mistral:amqp', 'rabbitmq', 'regular']
+        'rabbitmq-server:amqp', 'example:amqp', 'rabbitmq', 'regular']
 
 
 def test_action_output_shows_results_and_failure():
-    record = {'id': '4', 'unit': 'mistral/0', 'log': [],
+    record = {'id': '4', 'unit': 'example/0', 'log': [],
               'results': {'outcome': {'step': 'two'}}, 'stdout': '',
               'status': 'failed', 'message': 'exit status 1',
               'return-code': 1}
     shown = status_view.action_output(record)
-    assert 'task 4 on unit-mistral-0' in shown
+    assert 'task 4 on unit-example-0' in shown
     assert 'outcome:\n  step: two' in shown
     assert 'ERROR the following task failed' in shown

@@ -7,20 +7,13 @@ import sys
 
 import pytest
 
-from local import model as m
-from local import status as status_view
-from local.controller import OperationError
-from local.runner import machine_of
-from local.tests.conftest import TOY_CHARM
+from localjuju import model as m
+from localjuju import status as status_view
+from localjuju.controller import OperationError
+from localjuju.runner import machine_of
+from localjuju.testing import TOY_CHARM, hooks_seen
 
 pytestmark = pytest.mark.needs_root
-
-
-def hooks_seen(controller, unit):
-    state = controller.model.read()
-    machine = machine_of(controller.model, state, unit)
-    with open(machine.host_path('/var/lib/charm/toy/hooks.log')) as log:
-        return [line.split()[1:] for line in log.read().splitlines()]
 
 
 def test_two_units_run_hooks_in_juju_order(controller):
@@ -53,18 +46,18 @@ def test_two_units_run_hooks_in_juju_order(controller):
                 if ' ok' in line]
 
 
-def test_units_see_their_own_etc_mistral(controller):
+def test_units_see_their_own_unit_dirs(controller):
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()
     for unit in ('toy/0', 'toy/1'):
         machine = machine_of(controller.model, state, unit)
         inside = subprocess.run(
-            machine.enter_command() + ['cat', '/etc/mistral/whoami',
+            machine.enter_command() + ['cat', '/etc/toy/whoami',
                                        '/etc/lsb-release'],
             capture_output=True, text=True, check=True).stdout
         assert inside.startswith(unit + '\n')
         assert 'DISTRIB_CODENAME=bookworm' in inside
-    assert not os.path.exists('/etc/mistral/whoami')
+    assert not os.path.exists('/etc/toy/whoami')
 
 
 def test_relation_data_flows_both_ways(deployed):
@@ -169,7 +162,7 @@ def test_destroy_stops_unit_processes(controller):
 def test_cli_status_and_run(deployed, state_root):
     def cli(*args):
         return subprocess.run(
-            [sys.executable, '-m', 'local', '-m', 'test'] + list(args),
+            [sys.executable, '-m', 'localjuju', '-m', 'test'] + list(args),
             capture_output=True, text=True,
             cwd=os.path.dirname(os.path.dirname(os.path.dirname(
                 __file__))),

@@ -1,16 +1,19 @@
-"""The contract between the local model and the providers.
+"""The seam between the emulator and the remote applications: providers.
 
 A provider stands for the remote application at the other end of one of
-the charm's relations (rabbitmq-server, postgresql, keystone, ...). It is
-backed by a real service on this machine and answers on the relation with
-exactly the keys the real charm would send.
+a charm's relations (a database, a message broker, an identity service).
+A harness backs it with a real service, or a test with a fake, and it
+answers on the relation with exactly the keys the real charm would send.
+The emulator is given a registry, ``{application name: Provider
+subclass}``, by whoever builds its Controller or CLI; it knows no
+provider of its own.
 """
 
 
 class RelationView:
     """What a provider sees of one relation, and how it answers.
 
-    ``charm_units`` maps each unit of the charm (``mistral/0``) to the data
+    ``charm_units`` maps each unit of the charm (``app/0``) to the data
     it has set on this relation; ``charm_app`` is the charm's application
     data. The provider answers through ``set_unit`` and ``set_app``; the
     model then runs the charm's relation-changed hooks.

@@ -7,20 +7,18 @@ import sys
 import time
 import uuid
 
-from local import events
-from local import hooktools
-from local import model as m
-from local.machine import Machine
-from local.providers.base import RelationView
+from localjuju import JUJU_VERSION
+from localjuju import events
+from localjuju import model as m
+from localjuju.errors import HookFailed
+from localjuju.hooktools.context import merged
+from localjuju.hooktools.install import install
+from localjuju.machine import Machine
+from localjuju.provider import RelationView
 
-JUJU_VERSION = '3.4.0'
 HOOK_TIMEOUT = int(os.environ.get('LOCAL_JUJU_HOOK_TIMEOUT', '3600'))
 MAX_SETTLE_HOOKS = 500
 SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-
-
-class HookFailed(Exception):
-    pass
 
 
 def machine_of(model, state, unit):
@@ -34,7 +32,7 @@ class Runner:
         self.out = out
         # application name -> Provider instance, for the settle loop
         self.providers = providers if providers is not None else {}
-        self.bin_dir = hooktools.install(os.path.join(model.root, 'bin'))
+        self.bin_dir = install(os.path.join(model.root, 'bin'))
 
     # -- environment -----------------------------------------------------
     def environment(self, state, unit, hook, rel_id=None, remote_unit=None,
@@ -157,9 +155,9 @@ class Runner:
                 if relation is None:
                     continue
                 app = m.app_of(unit)
-                relation['units'][unit] = hooktools.merged(
+                relation['units'][unit] = merged(
                     relation['units'].get(unit, {}), changes['unit'])
-                relation['apps'][app] = hooktools.merged(
+                relation['apps'][app] = merged(
                     relation['apps'].get(app, {}), changes['app'])
 
     def run_action(self, unit, name, params):

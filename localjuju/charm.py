@@ -65,6 +65,18 @@ class Charm:
             raise ValueError('option "{}" expects {}, got "{}"'.format(
                 key, kind, text))
 
+    def config_changes(self, given, reset=()):
+        """Typed values of ``given`` (key -> CLI text), and the defaults
+        of the ``reset`` keys."""
+        changes = {key: self.parse_config(key, text)
+                   for key, text in given.items()}
+        defaults = self.default_config()
+        for key in reset:
+            if key not in defaults:
+                raise ValueError('unknown option "{}"'.format(key))
+            changes[key] = defaults[key]
+        return changes
+
     def action_params(self, action, given):
         """Defaults from actions.yaml overlaid with ``given``."""
         if action not in self.actions:

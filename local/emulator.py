@@ -1,0 +1,43 @@
+"""The emulator (localjuju) as the Mistral harness runs it: with the
+providers backed by real services, the directories Mistral's units write,
+build/mistral as the default charm, and the `demo` command."""
+
+import os
+
+from local import demo
+from local.providers import PROVIDERS
+from localjuju.cli import Cli
+from localjuju.controller import Controller
+from localjuju.runner import progress
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_CHARM = os.path.join(REPO, 'build', 'mistral')
+# Directories Mistral's services, haproxy and apache2 write: each unit
+# has a copy of its own (besides localjuju.machine.BASE_UNIT_DIRS).
+UNIT_DIRS = ('/etc/mistral', '/var/lib/mistral', '/var/log/mistral',
+             '/run/mistral', '/etc/haproxy', '/etc/apache2')
+
+
+def controller(model=None, out=progress):
+    """A Controller of ``model`` that can relate to the real providers."""
+    return Controller(model, out=out, providers=PROVIDERS,
+                      unit_dirs=UNIT_DIRS)
+
+
+def demo_arguments(cli, parser):
+    cli.charm_argument(parser)
+    parser.add_argument('-n', '--units', type=int, default=1)
+
+
+def cli():
+    """`python -m local`: the emulator's commands, and `demo`."""
+    made = Cli(prog='python -m local', providers=PROVIDERS,
+               unit_dirs=UNIT_DIRS, default_charm=DEFAULT_CHARM,
+               description='python -m local <command>: the local Juju '
+               'emulator with the Mistral providers.')
+    made.add_command(
+        'demo', lambda c, a: demo.run(c, a.charm, a.units, out=progress),
+        demo_arguments, help='deploy build/mistral related to '
+        'rabbitmq-server, postgresql and keystone, wait for it and run a '
+        'workflow')
+    return made

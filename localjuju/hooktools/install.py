@@ -1,0 +1,47 @@
+"""Puts the hook tools on a hook's PATH: one launcher, a symlink a tool."""
+
+import os
+import sys
+
+from localjuju.hooktools import TOOLS
+
+LAUNCHER = 'juju-hook-tool'
+
+
+def launcher_text(python):
+    """The launcher: -I keeps the charm's PYTHONPATH and venv out of the
+    emulator; -S skips site initialisation (a third of a tool's start-up),
+    so the one directory holding PyYAML is put on the path explicitly."""
+    import yaml
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    yaml_dir = os.path.dirname(os.path.dirname(os.path.abspath(
+        yaml.__file__)))
+    return ('#!{} -IS\nimport os, sys\nsys.path[:0] = [{!r}, {!r}]\n'
+            'from localjuju.hooktools import main\n'
+            'sys.exit(main(os.path.basename(sys.argv[0]), sys.argv[1:]))\n'
+            ).format(python, root, yaml_dir)
+
+
+def install(bin_dir, python=sys.executable):
+    """Make ``bin_dir`` hold one executable per tool; return it.
+
+    All tools are symlinks to one launcher that dispatches on its name.
+    """
+    os.makedirs(bin_dir, exist_ok=True)
+    launcher = os.path.join(bin_dir, LAUNCHER)
+    text = launcher_text(python)
+    current = None
+    if os.path.exists(launcher):
+        with open(launcher) as existing:
+            current = existing.read()
+    if current != text:
+        with open(launcher + '.tmp', 'w') as out:
+            out.write(text)
+        os.chmod(launcher + '.tmp', 0o755)
+        os.replace(launcher + '.tmp', launcher)
+    for tool in sorted(TOOLS):
+        path = os.path.join(bin_dir, tool)
+        if not os.path.islink(path):
+            os.symlink(LAUNCHER, path)
+    return bin_dir

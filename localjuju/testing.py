@@ -1,0 +1,104 @@
+"""What tests of the emulator, or of a harness built on it, use: the toy
+charm, a fake provider, pytest fixtures (a throw-away model and its
+Controller) and a look at the hooks a toy unit ran.
+
+A conftest.py imports the fixtures it wants by name, e.g.
+``from localjuju.testing import controller, deployed, state_root``.
+"""
+
+import os
+
+import pytest
+
+from localjuju import model as m
+from localjuju.controller import Controller
+from localjuju.provider import Provider
+from localjuju.runner import machine_of
+
+TOY_CHARM = os.path.join(os.path.dirname(__file__), 'tests', 'toy_charm')
+# What the toy charm's services write: each unit has its own copy.
+TOY_UNIT_DIRS = ('/etc/toy',)
+
+
+class FakeDB(Provider):
+    """Answers a ``database`` request with a password, like a DB charm."""
+
+    application = 'toydb'
+    interface = 'toydb'
+    units = 1
+
+    def __init__(self, state_dir):
+        super().__init__(state_dir)
+        self.calls = []
+
+    def ensure(self, progress=print):
+        progress('fake database ready')
+
+    def respond(self, relation):
+        self.calls.append(('respond', relation.id, dict(relation.charm_units)))
+        asked = [data for data in relation.charm_units.values()
+                 if data.get('database')]
+        for unit in relation.provider_units:
+            answer = {'host': relation.unit_address}
+            if asked:
+                answer['password'] = 'pw-' + asked[0]['database']
+            relation.set_unit(unit, answer)
+        relation.set_app({'version': '1'})
+
+    def relation_removed(self, relation):
+        self.calls.append(('removed', relation.id))
+
+    def destroy(self):
+        self.calls.append(('destroy',))
+
+
+def hooks_seen(controller, unit):
+    """The hooks a toy charm unit ran, oldest first: [hook, remote?]."""
+    state = controller.model.read()
+    machine = machine_of(controller.model, state, unit)
+    with open(machine.host_path('/var/lib/charm/toy/hooks.log')) as log:
+        return [line.split()[1:] for line in log.read().splitlines()]
+
+
+def skip_unless_root(items):
+    """Skip the tests marked needs_root when not running as root."""
+    if os.geteuid() == 0:
+        return
+    skip = pytest.mark.skip(reason='needs root (mount namespaces)')
+    for item in items:
+        if 'needs_root' in item.keywords and \
+                not item.get_closest_marker('skip'):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def state_root(tmp_path, monkeypatch):
+    root = str(tmp_path / 'state')
+    monkeypatch.setenv('LOCAL_JUJU_STATE', root)
+    return root
+
+
+@pytest.fixture
+def controller(state_root):
+    """A Controller of a throw-away model that knows the FakeDB provider;
+    ``lines`` holds what it printed, ``fakes['instances']`` the FakeDBs."""
+    lines = []
+    fakes = {}
+
+    class Recorded(FakeDB):
+        def __init__(self, state_dir):
+            super().__init__(state_dir)
+            fakes.setdefault('instances', []).append(self)
+
+    ctl = Controller(m.Model('test', state_root), out=lines.append,
+                     providers={'toydb': Recorded}, unit_dirs=TOY_UNIT_DIRS)
+    ctl.lines = lines
+    ctl.fakes = fakes
+    yield ctl
+    ctl.destroy()
+
+
+@pytest.fixture
+def deployed(controller):
+    controller.deploy(TOY_CHARM)
+    return controller

@@ -1,0 +1,1 @@
+"""The hook tools' tests, one module per family of localjuju/hooktools."""
