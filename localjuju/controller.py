@@ -11,7 +11,7 @@ from localjuju import events
 from localjuju import machine as machines
 from localjuju import model as m
 from localjuju import records
-from localjuju.charm import Charm
+from localjuju.charmdir import Charm
 from localjuju.endpoints import resolve, sides
 from localjuju.errors import OperationError
 from localjuju.runner import Runner, machine_of, progress, relation_view

@@ -3,7 +3,7 @@ and a provider's, matched by interface."""
 
 import collections
 
-from localjuju.charm import OPPOSITE
+from localjuju.charmdir import OPPOSITE
 from localjuju.errors import OperationError
 
 Pairing = collections.namedtuple(
