@@ -16,9 +16,10 @@ import time
 from local import emulator
 from local.mistral_api import Mistral
 from local.readiness import wait_for_workload
+from localjuju import events
 from localjuju import machine as machines
 from localjuju import model as m
-from localjuju.runner import machine_of
+from localjuju.runner import machine_of, relation_view
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -74,6 +75,29 @@ class Deployment:
 
     def reset(self, *keys):
         self.controller.config(APP, reset=list(keys))
+
+    def remote_change(self, app, **changes):
+        """The units of ``app`` change their relation data as their charm
+        would (a value of None removes the key), the provider standing
+        aside; then the model settles."""
+        with self.model.edit() as state:
+            for key, relation in state['relations'].items():
+                for unit, data in relation['units'].items():
+                    if m.app_of(unit) != app:
+                        continue
+                    for name, value in changes.items():
+                        if value is None:
+                            data.pop(name, None)
+                        else:
+                            data[name] = value
+                view = relation_view(state, int(key), relation, app) \
+                    if app in (s['application']
+                               for s in relation['endpoints']) else None
+                if view is not None:
+                    relation['provider-seen'] = events.digest(
+                        view.charm_units, view.charm_app,
+                        view.provider_units)
+        self.controller.runner.settle()
 
     def hook(self, name):
         return self.controller.hook(UNIT, name)

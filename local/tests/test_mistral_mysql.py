@@ -51,3 +51,23 @@ def test_both_database_relations_block(mysql):
         mysql.controller.remove_relation('mistral:db', 'postgresql')
     assert mysql.wait_ready(timeout=120) == READY
     assert mysql.model.read()['units'][UNIT]['error'] is None
+
+
+def test_a_database_cluster_upgrading_keeps_mistral_serving(mysql):
+    # mysql-router says its cluster is in a series upgrade: the relation
+    # is incomplete for a while; Mistral keeps running on what it has.
+    mysql.wait_ready()
+    before = mysql.pids()
+    assert None not in before.values(), before
+    mysql.remote_change('mistral-mysql-router',
+                        **{'cluster-series-upgrading': 'True'})
+    try:
+        assert mysql.hook_error() is None
+        assert mysql.workload() == (
+            'waiting', "Incomplete relations: 'shared-db'")
+        assert mysql.pids() == before
+    finally:
+        mysql.remote_change('mistral-mysql-router',
+                            **{'cluster-series-upgrading': None})
+    assert mysql.wait_ready(timeout=120) == READY
+    assert mysql.pids() == before

@@ -4,8 +4,10 @@ deploy alone, relate one at a time, run workflows, cron triggers, config
 changes, pause/resume, bad config, a killed service, and last the
 removal of the database relation."""
 
+import base64
 import datetime
 import os
+import tempfile
 import signal
 import subprocess
 import time
@@ -250,6 +252,51 @@ def test_bad_config_blocks_naming_option_and_keeps_serving(
     finally:
         ready.reset(option)
     assert ready.wait_ready(timeout=120) == READY
+
+
+def key_pair(cn):
+    """(certificate, key) PEM text of a new self-signed pair."""
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run(
+            ['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+             'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+             '-subj', '/CN=' + cn, '-keyout', scratch + '/key',
+             '-out', scratch + '/cert'], check=True, capture_output=True)
+        return tuple(open(os.path.join(scratch, name)).read()
+                     for name in ('cert', 'key'))
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_certificate_and_key_that_do_not_match_restart_nothing(
+        ready, client):
+    cert = key_pair('127.0.0.1')[0]
+    other_key = key_pair('127.0.0.1')[1]
+    before = ready.pids()
+    assert None not in before.values(), before
+    ready.config(ssl_cert=b64(cert), ssl_key=b64(other_key))
+    try:
+        assert ready.hook_error() is None
+        assert ready.workload() == (
+            'blocked', 'Invalid config: ssl_key: does not match ssl_cert')
+        assert ready.pids() == before       # nothing restarted
+        assert not ready.service_running('apache2')
+        assert echo_runs(client)            # the old config serves
+    finally:
+        ready.reset('ssl_cert', 'ssl_key')
+    assert ready.wait_ready(timeout=120) == READY
+    assert ready.pids() == before
+
+
+def test_upgrade_charm_with_no_change_restarts_nothing(ready):
+    before = ready.pids()
+    assert None not in before.values(), before
+    ready.controller.upgrade_charm('mistral')
+    assert ready.hook_error() is None
+    assert ready.wait_ready(timeout=120) == READY
+    assert ready.pids() == before
 
 
 # -- 10: a dead service ----------------------------------------------------

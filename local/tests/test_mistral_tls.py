@@ -132,6 +132,9 @@ def test_certificates_relation_serves_https_then_plain_again(
     assert catalog_url(deployment).startswith('http://')
     assert not deployment.service_running('apache2')
     assert deployment.mistral_conf()['api']['port'] == '8979'
+    # The withdrawn key left the unit.
+    assert deployment.inside('ls', '-A', '/etc/apache2/ssl/mistral',
+                             check=False).stdout.strip() == ''
     wait_until(plain_http_answers, 'plain HTTP on {}'.format(PORT))
     urllib.request.install_opener(None)
     plain = deployment.client()
