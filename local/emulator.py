@@ -14,8 +14,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CHARM = os.path.join(REPO, 'build', 'mistral')
 # Directories Mistral's services, haproxy and apache2 write: each unit
 # has a copy of its own (besides localjuju.machine.BASE_UNIT_DIRS).
+# (/run is each unit's own tmpfs anyway.)
 UNIT_DIRS = ('/etc/mistral', '/var/lib/mistral', '/var/log/mistral',
-             '/run/mistral', '/etc/haproxy', '/etc/apache2')
+             '/etc/haproxy', '/var/lib/haproxy', '/etc/apache2',
+             '/var/lib/apache2', '/var/log/apache2', '/var/cache/apache2')
 
 
 def controller(model=None, out=progress):

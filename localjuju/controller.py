@@ -10,6 +10,7 @@ import shutil
 from localjuju import events
 from localjuju import machine as machines
 from localjuju import model as m
+from localjuju import network
 from localjuju import records
 from localjuju.charmdir import Charm
 from localjuju.endpoints import resolve, sides
@@ -84,7 +85,9 @@ class Controller:
             record = state['applications'].get(app)
             if record is None or record.get('provider'):
                 raise OperationError('no charm application "{}"'.format(app))
-            unit = records.add_unit(state, app)
+            address = network.allocate(self._owner(
+                records.next_unit(state, app)))
+            unit = records.add_unit(state, app, address)
             charm_source = record['charm']
         os.makedirs(m.unit_dir(self.model.root, unit), exist_ok=True)
         self._ensure_machine(unit, charm_source)
@@ -93,9 +96,15 @@ class Controller:
             self.runner.settle()
         return unit
 
+    def _owner(self, unit):
+        """Who holds a unit's address lease on this machine."""
+        return '{}:{}:{}'.format(self.model.root, self.model.name, unit)
+
     def _ensure_machine(self, unit, charm_source=None):
         """Create the unit's machine; after a reboot, renew it."""
         machine = machine_of(self.model, self.model.read(), unit)
+        if machine.net is not None:
+            network.allocate(self._owner(unit), wanted=machine.address)
         machine.create(self.unit_dirs)
         if charm_source and not os.path.isdir(
                 machine.host_path(machine.charm_dir)):

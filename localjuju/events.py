@@ -94,6 +94,9 @@ def next_event(state, units=None):
         record = state['units'][unit]
         if record.get('provider') or not record.get('started'):
             continue
+        if record.get('power', 'on') != 'on' or \
+                record.get('life', 'alive') != 'alive':
+            continue  # a dead host's agent, or a unit on its way out
         if record.get('error'):
             continue
         for rel_id, relation in m.relations_of(state, m.app_of(unit)):

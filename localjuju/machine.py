@@ -1,24 +1,25 @@
-"""A unit's machine: a persistent mount namespace with per-unit copies of
-the directories a charm and its services write.
+"""A unit's machine: a host of its own, in persistent namespaces.
 
-The namespace is kept alive by bind-mounting it onto a file in a private
-directory (``unshare --mount=FILE``); every hook, action and service of
-the unit is entered with ``nsenter --mount=FILE``. The host's files are
-never edited: only empty mount points are created where missing.
-
-Seam for multi-unit networking: a later per-unit network namespace adds
-``--net=FILE`` to ``enter_command`` and an address to ``Machine``; nothing
-else here assumes the host network.
+Mount and UTS namespaces are kept alive by bind-mounting them onto files
+in a private directory (``unshare --mount=FILE --uts=FILE``); the network
+namespace is ``localjuju.network.Host`` (its own address on the bridge).
+Every hook, action and service of the unit is entered with ``nsenter``
+into all three. In it the unit has its own copies of the directories a
+charm and its services write, a fresh tmpfs /run (pidfiles included), its
+own /sys (its own interfaces), hostname and /etc/hosts. The host's files
+are never edited: only empty mount points are created where missing.
 """
 
 import os
 import shutil
 import signal
 import subprocess
-import time
 
 from localjuju import JUJU_VERSION
+from localjuju import hostfiles
 from localjuju import model as m
+from localjuju import network
+from localjuju import processes
 
 # Directories every unit writes, whatever its charm: the agent's, init
 # scripts and their defaults, charm helpers' and nrpe's. A harness adds
@@ -31,31 +32,13 @@ BASE_UNIT_DIRS = (
 )
 
 
-def os_release(host='/etc/os-release'):
-    """Debian's os-release, with a NAME charmhelpers recognises.
-
-    charmhelpers.osplatform accepts "Ubuntu" or lowercase "debian" in
-    NAME; the rest stays the host's own truthful description.
-    """
-    lines = []
-    with open(host) as source:
-        for line in source.read().splitlines():
-            if line.startswith('NAME='):
-                line = 'NAME="debian"'
-            lines.append(line)
-    return '\n'.join(lines) + '\n'
+# Files each unit has its own of (written by _seed).
+PRIVATE_FILES = ('/etc/os-release', '/etc/lsb-release', '/etc/hostname',
+                 '/etc/hosts')
 
 
-def lsb_release(host='/etc/os-release'):
-    info = {}
-    with open(host) as source:
-        for line in source.read().splitlines():
-            key, _, value = line.partition('=')
-            info[key] = value.strip('"')
-    return ('DISTRIB_ID=Debian\nDISTRIB_RELEASE={}\nDISTRIB_CODENAME={}\n'
-            'DISTRIB_DESCRIPTION="{}"\n').format(
-                info.get('VERSION_ID', ''), info.get('VERSION_CODENAME', ''),
-                info.get('PRETTY_NAME', '').replace('=', ' '))
+def on_run(path):
+    return path == '/run' or path.startswith('/run/')
 
 
 def mount_points():
@@ -90,6 +73,15 @@ class Machine:
         self.fs = os.path.join(self.base, 'fs')
         self.ns_dir = os.path.join(root, 'ns')
         self.ns_file = os.path.join(self.ns_dir, self.tag)
+        self.uts_file = self.ns_file + '.uts'
+        # Units of a model made before per-unit networks (or the tests'
+        # hand-made records at 127.0.0.1) stay on the host's network.
+        self.net = network.Host(address) if network.in_subnet(address) \
+            else None
+
+    @property
+    def hostname(self):
+        return 'juju-' + self.tag
 
     # -- paths, as seen inside the unit and from the host ----------------
     @property
@@ -109,24 +101,35 @@ class Machine:
         return self.ns_file in mount_points()
 
     def create(self, unit_dirs=()):
-        """Create the namespace and its mounts (no-op if it exists), with
-        a copy of its own of ``unit_dirs`` and BASE_UNIT_DIRS."""
+        """Create the namespaces and their mounts (no-op if they exist),
+        with a copy of its own of ``unit_dirs`` and BASE_UNIT_DIRS."""
+        if self.net is not None:
+            self.net.create()
         if self.exists():
             return
         dirs = tuple(unit_dirs) + tuple(
             path for path in BASE_UNIT_DIRS if path not in unit_dirs)
+        run_dirs = [path for path in dirs if on_run(path)]
+        dirs = [path for path in dirs if not on_run(path)]
         self._private_ns_dir()
         self._seed(dirs)
-        script = ['set -e']
-        for path in dirs:
+        script = ['set -e'] + hostfiles.run_skeleton(run_dirs)
+        if self.net is not None:
+            script.append('mount -t sysfs sysfs /sys')
+        for path in dirs + list(PRIVATE_FILES):
             script.append('mount --bind {} {}'.format(self.host_path(path),
                                                       path))
-        for path in ('/etc/os-release', '/etc/lsb-release'):
-            script.append('mount --bind {} {}'.format(self.host_path(path),
-                                                      path))
-        open(self.ns_file, 'a').close()
-        run(['unshare', '--mount=' + self.ns_file, '--propagation',
-             'private', 'sh', '-c', '\n'.join(script)])
+        script.append('hostname ' + self.hostname)
+        command = ['unshare', '--mount=' + self.ns_file,
+                   '--uts=' + self.uts_file, '--propagation', 'private',
+                   'sh', '-c', '\n'.join(script)]
+        for path in (self.ns_file, self.uts_file):
+            open(path, 'a').close()
+        if self.net is not None:
+            command = ['nsenter', '--net=' + self.net.path] + command
+        run(command)
+        with open(self.host_path('/var/lib/juju/run-dirs'), 'w') as out:
+            out.write('\n'.join(run_dirs))
 
     def _private_ns_dir(self):
         os.makedirs(self.ns_dir, exist_ok=True)
@@ -155,8 +158,12 @@ class Machine:
                 JUJU_VERSION))
         os.chmod(jujud, 0o755)
         os.makedirs(self.host_path(self.agent_dir), exist_ok=True)
-        for path, text in (('/etc/os-release', os_release()),
-                           ('/etc/lsb-release', lsb_release())):
+        address = self.address if self.net else '127.0.1.1'
+        for path, text in (
+                ('/etc/os-release', hostfiles.os_release()),
+                ('/etc/lsb-release', hostfiles.lsb_release()),
+                ('/etc/hostname', self.hostname + '\n'),
+                ('/etc/hosts', hostfiles.hosts(self.hostname, address))):
             self._host_mount_point(path, directory=False)
             with open(self.host_path(path), 'w') as out:
                 out.write(text)
@@ -188,56 +195,73 @@ class Machine:
 
     def enter_command(self, cwd='/'):
         """The prefix that runs a command inside the unit."""
-        return ['nsenter', '--mount=' + self.ns_file, '--wdns=' + cwd]
+        command = ['nsenter', '--mount=' + self.ns_file]
+        if os.path.exists(self.uts_file):
+            command.append('--uts=' + self.uts_file)
+        if self.net is not None:
+            command.append('--net=' + self.net.path)
+        return command + ['--wdns=' + cwd]
+
+    def namespaces(self):
+        """(kind, file) of each namespace the unit lives in."""
+        found = [('mnt', self.ns_file), ('uts', self.uts_file)]
+        if self.net is not None:
+            found.append(('net', self.net.path))
+        return found
 
     def pids(self):
-        """Processes living in the unit's mount namespace."""
-        try:
-            inode = os.stat(self.ns_file).st_ino
-        except FileNotFoundError:
-            return []
-        found = []
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            try:
-                if os.stat('/proc/{}/ns/mnt'.format(entry)).st_ino == inode:
-                    found.append(int(entry))
-            except OSError:
-                continue
-        return found
+        """Processes living in any of the unit's namespaces."""
+        return processes.in_namespaces(self.namespaces())
 
     def stop_processes(self, timeout=10):
         """Stop every process of the unit: its services die with it."""
-        pids = self.pids() if self.exists() else []
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            for pid in pids:
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
-            deadline = time.monotonic() + timeout
-            while pids and time.monotonic() < deadline:
-                pids = [p for p in pids if os.path.exists(
-                    '/proc/{}'.format(p))]
-                time.sleep(0.1)
-            if not pids:
-                return
+        processes.stop(self.pids, timeout)
+
+    # -- power ------------------------------------------------------------
+    def power_off(self):
+        """Lose power: every process dies at once, the network goes dark."""
+        processes.kill(self.pids(), signal.SIGKILL)
+        if self.net is not None:
+            self.net.power_off()
+
+    def power_on(self):
+        """Boot: an empty /run again, the network back; no service starts
+        by itself (the agent runs the start-up hooks)."""
+        if self.net is not None:
+            self.net.power_on()
+        try:
+            with open(self.host_path('/var/lib/juju/run-dirs')) as stored:
+                run_dirs = stored.read().split()
+        except OSError:
+            run_dirs = []
+        script = ['set -e', 'umount -l /run'] + hostfiles.run_skeleton(
+            run_dirs)
+        run(self.enter_command() + ['sh', '-c', '\n'.join(script)])
+
+    def powered(self):
+        return self.net is None or self.address + '/' in ' '.join(
+            self.net.addresses())
 
     def destroy(self):
         self.stop_processes()
-        if self.exists():
-            run(['umount', self.ns_file])
-        if os.path.exists(self.ns_file):
-            os.unlink(self.ns_file)
+        for path in (self.ns_file, self.uts_file):
+            if path in mount_points():
+                run(['umount', path])
+            if os.path.exists(path):
+                os.unlink(path)
+        if self.net is not None:
+            self.net.destroy()
+            network.release(self.address)
         shutil.rmtree(self.base, ignore_errors=True)
 
 
 def teardown(root):
-    """After the last unit: release the ns dir, remove our mount points."""
+    """After the last unit: release the ns dir, remove our mount points
+    (and the bridge, once no model on the machine has a unit host)."""
     ns_dir = os.path.join(root, 'ns')
     if ns_dir in mount_points():
         run(['umount', ns_dir])
+    network.remove_bridge()
     record = os.path.join(root, 'host-mount-points')
     if not os.path.exists(record) or unit_namespaces_alive():
         return  # another model's units still mount onto them

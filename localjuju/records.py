@@ -4,8 +4,11 @@ application, a relation, a workload status."""
 import time
 
 from localjuju import model as m
+from localjuju.network import HOST_ADDRESS
 
-ADDRESS = '127.0.0.1'  # every unit's, until units get networks of their own
+# A provider's units stand on the host: their address is the host's on
+# the units' bridge (where the real services listen).
+PROVIDER_ADDRESS = HOST_ADDRESS
 
 
 def status(name, message):
@@ -20,21 +23,26 @@ def application(charm):
             'status': None, 'bindings': charm.bindings()}
 
 
-def add_unit(state, app):
-    """Add the next unit of charm application ``app``; return its name."""
+def next_unit(state, app):
+    return '{}/{}'.format(app, state['applications'][app]['next-unit'])
+
+
+def add_unit(state, app, address):
+    """Add the next unit of charm application ``app`` at ``address``;
+    return its name."""
     record = state['applications'][app]
-    unit = '{}/{}'.format(app, record['next-unit'])
+    unit = next_unit(state, app)
     record['next-unit'] += 1
     record['units'].append(unit)
     state['units'][unit] = {
-        'application': app, 'address': ADDRESS,
+        'application': app, 'address': address,
         'machine': len([u for u in state['units']
                         if not state['units'][u].get('provider')]),
         'workload': status('waiting', 'agent initialising'),
         'agent': 'allocating', 'ports': [], 'relations': {},
         'installed': False, 'started': False, 'error': None}
     for _rel_id, relation in m.relations_of(state, app):
-        relation['units'][unit] = m.automatic_settings(ADDRESS)
+        relation['units'][unit] = m.automatic_settings(address)
     return unit
 
 
@@ -48,7 +56,8 @@ def add_provider_application(state, app, provider):
         unit = '{}/{}'.format(app, number)
         state['applications'][app]['units'].append(unit)
         state['units'][unit] = {
-            'application': app, 'address': ADDRESS, 'provider': True,
+            'application': app, 'address': PROVIDER_ADDRESS,
+            'provider': True,
             'machine': None, 'workload': status('active', ''),
             'agent': 'idle', 'ports': [], 'relations': {}, 'error': None}
     state['applications'][app]['leader'] = \

@@ -15,6 +15,7 @@ from localjuju.hooktools.context import merged
 from localjuju.hooktools.install import install
 from localjuju.machine import Machine
 from localjuju.provider import RelationView
+from localjuju.records import PROVIDER_ADDRESS
 
 HOOK_TIMEOUT = int(os.environ.get('LOCAL_JUJU_HOOK_TIMEOUT', '3600'))
 MAX_SETTLE_HOOKS = 500
@@ -149,6 +150,8 @@ class Runner:
             if not ok:
                 record['error'] = event
                 return
+            if record.get('life', 'alive') != 'alive':
+                return  # a leaving unit's settings leave with it
             for key, changes in ((pending or {}).get('relations')
                                  or {}).items():
                 relation = state['relations'].get(key)
@@ -252,7 +255,15 @@ def relation_view(state, rel_id, relation, provider_app):
         {u: dict(d) for u, d in units.items() if m.app_of(u) == charm_app},
         dict(relation['apps'].get(charm_app, {})),
         {u: dict(d) for u, d in units.items()
-         if m.app_of(u) == provider_app})
+         if m.app_of(u) == provider_app},
+        unit_address=provider_address(state, provider_app))
+
+
+def provider_address(state, provider_app):
+    """Where a provider's units (the host's services) are reached."""
+    units = state['applications'][provider_app]['units']
+    return state['units'][units[0]]['address'] if units else \
+        PROVIDER_ADDRESS
 
 
 def apply_answer(state, key, provider_app, view):

@@ -20,7 +20,8 @@ import signal
 
 from local.providers import support
 from local.providers.keystone_api import (
-    HOST, PORT, URL, Catalog, KeystoneError, call, password_token)
+    HOST, PORT, UNITS_URL, URL, Catalog, KeystoneError, call, openrc,
+    password_token)
 from local.providers.postgresql import Cluster
 from localjuju.provider import Provider
 
@@ -34,8 +35,7 @@ PACKAGES = ['keystone', 'uwsgi-plugin-python3', 'python3-psycopg2',
             'postgresql']
 # charm-keystone's valid_services, the part this project meets.
 SERVICE_TYPES = {
-    'mistral': 'workflowv2',
-    'keystone': 'identity',
+    'mistral': 'workflowv2', 'keystone': 'identity',
     'nova': 'compute',
     'glance': 'image',
     'neutron': 'network',
@@ -73,14 +73,19 @@ class Keystone(Provider):
         self._write_dropin(db_password)
         if not self.ledger.get('bootstrapped'):
             self._bootstrap(progress)
+        support.bridge()
+        if self._pid() is not None and not self._running():
+            self._stop()  # ours, from before it listened on the bridge
         if not self._running():
             if support.port_open(HOST, PORT):
                 raise support.ProviderError(
                     '{}:{} is taken by a keystone this state dir did not '
                     'start; destroy() its provider first'.format(HOST, PORT))
-            progress('starting keystone (uwsgi on {}:{})'.format(HOST, PORT))
+            progress('starting keystone (uwsgi on {} port {})'.format(
+                ' and '.join(support.LISTEN), PORT))
             self._start()
         support.wait_until(self._answers, 'keystone on ' + URL, timeout=180)
+        Catalog(self.admin_token()).point_identity(UNITS_URL)
         self._ensure_service_project()
         self._write_openrc()
         progress('keystone answering on {}'.format(URL))
@@ -123,12 +128,13 @@ class Keystone(Provider):
             return None
 
     def _running(self):
-        return self._pid() is not None and support.port_open(HOST, PORT)
+        return self._pid() is not None and support.listening(PORT)
 
     def _start(self):
         support.run([
             'uwsgi_python3', '--master', '--die-on-term', '--lazy-apps',
-            '--http-socket', '{}:{}'.format(HOST, PORT),
+            '--http-socket', '{}:{}'.format(support.LISTEN[0], PORT),
+            '--http-socket', '{}:{}'.format(support.LISTEN[1], PORT),
             '--wsgi-file', '/usr/bin/keystone-wsgi-public',
             '--processes', '2', '--threads', '1', '--buffer-size', '65535',
             '--add-header', 'Connection: close',
@@ -163,22 +169,18 @@ class Keystone(Provider):
             'admin_project_id': admin_project['id']})
 
     def _write_openrc(self):
-        lines = ['export OS_AUTH_URL={}'.format(URL),
-                 'export OS_IDENTITY_API_VERSION=3',
-                 'export OS_USERNAME=admin',
-                 'export OS_PASSWORD={}'.format(self.admin_password()),
-                 'export OS_PROJECT_NAME=admin',
-                 'export OS_USER_DOMAIN_NAME=Default',
-                 'export OS_PROJECT_DOMAIN_NAME=Default',
-                 'export OS_REGION_NAME={}'.format(REGION)]
-        support.write_private(self.openrc, '\n'.join(lines) + '\n')
+        support.write_private(self.openrc, openrc(self.admin_password(),
+                                                  REGION))
 
-    def destroy(self):
+    def _stop(self):
         pid = self._pid()
         if pid:
             os.kill(pid, signal.SIGTERM)
             support.wait_until(lambda: self._pid() is None,
                                'keystone uwsgi to stop', timeout=30)
+
+    def destroy(self):
+        self._stop()
         if self.cluster.clusters() and support.port_open(HOST, 5432):
             self.cluster.drop_created()
             self.cluster.stop_if_started()
@@ -215,7 +217,8 @@ class Keystone(Provider):
             user, password, roles = self._service_user(
                 catalog, service, ids, request)
             self.ledger.remember(relation.id, user['id'])
-            answer = self._answer(service_type, request, user, password, ids)
+            answer = self._answer(service_type, request, user, password, ids,
+                                  relation.unit_address)
             if roles:
                 answer['created_roles'] = ','.join(roles)
             for unit in relation.provider_units:
@@ -265,9 +268,9 @@ class Keystone(Provider):
             return False
 
     @staticmethod
-    def _answer(service_type, request, user, password, ids):
+    def _answer(service_type, request, user, password, ids, host):
         return {
-            'auth_host': HOST, 'service_host': HOST, 'internal_host': HOST,
+            'auth_host': host, 'service_host': host, 'internal_host': host,
             'auth_port': PORT, 'service_port': PORT, 'internal_port': PORT,
             'auth_protocol': 'http', 'service_protocol': 'http',
             'internal_protocol': 'http',

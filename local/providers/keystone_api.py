@@ -7,10 +7,13 @@ import urllib.error
 import urllib.request
 
 from local.providers import support
+from localjuju.network import HOST_ADDRESS
 
 HOST = '127.0.0.1'
 PORT = 5000
 URL = 'http://{}:{}/v3'.format(HOST, PORT)
+# Keystone's catalog URL for itself: where the units reach it.
+UNITS_URL = 'http://{}:{}/v3'.format(HOST_ADDRESS, PORT)
 
 
 class KeystoneError(support.ProviderError):
@@ -91,6 +94,26 @@ class Catalog:
                 raise
             self.call('POST', '/regions', {'region': {'id': region}})
 
+    def point_identity(self, url):
+        """Keystone's own catalog endpoints at ``url``: the units (and
+        keystonemiddleware in them, which follows the catalog) reach
+        Keystone at the host's bridge address, not at their loopback."""
+        service = self.find('services', type='identity')
+        for endpoint in self.call('GET', '/endpoints?service_id={}'.format(
+                service['id']))['endpoints']:
+            if endpoint['url'] != url:
+                self.call('PATCH', '/endpoints/' + endpoint['id'],
+                          {'endpoint': {'url': url}})
+
     def grant(self, project_id, user_id, role_id):
         self.call('PUT', '/projects/{}/users/{}/roles/{}'.format(
             project_id, user_id, role_id))
+
+
+def openrc(password, region):
+    """An admin openrc for this Keystone."""
+    return ''.join('export OS_{}={}\n'.format(key, value) for key, value in (
+        ('AUTH_URL', URL), ('IDENTITY_API_VERSION', 3), ('USERNAME', 'admin'),
+        ('PASSWORD', password), ('PROJECT_NAME', 'admin'),
+        ('USER_DOMAIN_NAME', 'Default'), ('PROJECT_DOMAIN_NAME', 'Default'),
+        ('REGION_NAME', region)))

@@ -1,4 +1,6 @@
-"""mysql-router, backed by the Debian MariaDB on 127.0.0.1:3306.
+"""mysql-router, backed by the Debian MariaDB on port 3306.
+
+It listens on 127.0.0.1 and the host's bridge address (support.LISTEN).
 
 Stands for the mysql-router subordinate in front of a MySQL cluster (the
 name an operator gives it in a bundle, ``mistral-mysql-router``). Answers
@@ -10,6 +12,7 @@ client asked with ``<prefix>_database``/``_username``/``_hostname``.
 """
 
 import json
+import os
 
 from local.providers import support
 from localjuju.provider import Provider
@@ -17,6 +20,8 @@ from localjuju.provider import Provider
 HOST = '127.0.0.1'
 PORT = 3306
 REQUEST_FIELDS = ('database', 'username', 'hostname')
+CNF = '/etc/mysql/mariadb.conf.d/99-local-juju.cnf'
+CNF_TEXT = '[mysqld]\nbind-address = {}\n'.format(','.join(support.LISTEN))
 
 
 def sql_literal(value):
@@ -84,13 +89,31 @@ class MySQLRouter(Provider):
     def ensure(self, progress=print):
         support.ensure_packages(['mariadb-server', 'mariadb-client'],
                                 progress)
-        if not support.port_open(HOST, PORT):
+        support.bridge()
+        changed = self._write_cnf()
+        if support.port_open(HOST, PORT) and (
+                changed or not support.listening(PORT)):
+            progress('restarting mariadb (listening on {})'.format(
+                ' and '.join(support.LISTEN)))
+            support.run(['service', 'mariadb', 'restart'])
+        elif not support.port_open(HOST, PORT):
             progress('starting mariadb')
             support.run(['service', 'mariadb', 'start'])
             self.ledger.set('started', True)
-        support.wait_until(lambda: support.port_open(HOST, PORT),
-                           'MariaDB on {}:{}'.format(HOST, PORT))
-        progress('MariaDB running on {}:{}'.format(HOST, PORT))
+        support.wait_until(lambda: support.listening(PORT),
+                           'MariaDB on {} port {}'.format(support.LISTEN,
+                                                          PORT))
+        progress('MariaDB running on {} port {}'.format(
+            ' and '.join(support.LISTEN), PORT))
+
+    @staticmethod
+    def _write_cnf():
+        if os.path.exists(CNF):
+            with open(CNF) as current:
+                if current.read() == support.MANAGED_MARK + '\n' + CNF_TEXT:
+                    return False
+        support.write_managed(CNF, CNF_TEXT)
+        return True
 
     def destroy(self):
         if support.port_open(HOST, PORT):
@@ -102,6 +125,7 @@ class MySQLRouter(Provider):
                     account(username, host)))
             if self.ledger.get('started'):
                 support.run(['service', 'mariadb', 'stop'], check=False)
+        support.remove_managed(CNF)
         support.remove_tree(self.state_dir)
 
     def respond(self, relation):
@@ -117,6 +141,10 @@ class MySQLRouter(Provider):
             answer[key.format('allowed_units')] = ' '.join(request['units'])
         if len(answer) == 2:
             return  # nothing asked yet: the real router stays silent too
+        for username, host in self.ledger.recall(relation.id) or []:
+            if [username, host] not in granted:  # that unit has left
+                mysql('REVOKE ALL PRIVILEGES, GRANT OPTION FROM {}'.format(
+                    account(username, host)), secret=True)
         self.ledger.remember(relation.id, granted)
         for unit in relation.provider_units:
             relation.set_unit(unit, answer)

@@ -1,4 +1,7 @@
-"""postgresql, backed by the Debian PostgreSQL cluster on 127.0.0.1:5432.
+"""postgresql, backed by the Debian PostgreSQL cluster on port 5432.
+
+It listens on 127.0.0.1 and the host's bridge address (support.LISTEN),
+with one hba line per client unit address.
 
 Answers the ``db`` (pgsql) relation as the reactive postgresql charm
 (stub42/postgresql-charm, reactive/postgresql/client.py) does: the
@@ -18,6 +21,9 @@ from localjuju.provider import Provider
 HOST = '127.0.0.1'
 PORT = 5432
 HBA_LINE = 'host all all 127.0.0.1/32 scram-sha-256'
+HBA_BEGIN = '# local-juju client units: begin (rewritten by the provider)'
+HBA_END = '# local-juju client units: end'
+LISTEN_CONF = "listen_addresses = '{}'\n".format(','.join(support.LISTEN))
 
 
 def quote_ident(name):
@@ -68,18 +74,32 @@ class Cluster:
             found = self.clusters()
         version, name, port, status = found[0]
         self.version, self.name = version, name
+        support.bridge()
         hba_changed = self._ensure_hba()
-        if status != 'online':
+        listen_changed = self._ensure_listen()
+        if status == 'online' and (listen_changed
+                                   or not support.listening(PORT)):
+            progress('restarting PostgreSQL (listening on {})'.format(
+                ' and '.join(support.LISTEN)))
+            support.run(['pg_ctlcluster', version, name, 'restart'])
+        elif status != 'online':
             progress('starting PostgreSQL {}/{}'.format(version, name))
             support.run(['pg_ctlcluster', version, name, 'start'])
             self.ledger.set('started', True)
         elif hba_changed:
             support.run(['pg_ctlcluster', version, name, 'reload'])
-        support.wait_until(lambda: support.port_open(HOST, PORT),
-                           'PostgreSQL on {}:{}'.format(HOST, PORT))
+        support.wait_until(lambda: support.listening(PORT),
+                           'PostgreSQL on {} port {}'.format(support.LISTEN,
+                                                             PORT))
         progress('PostgreSQL {} running on {}:{}'.format(version, HOST, PORT))
 
+    def locate(self):
+        """Version and name of the cluster, for a provider made anew."""
+        if not getattr(self, 'version', None):
+            self.version, self.name = self.clusters()[0][:2]
+
     def hba_path(self):
+        self.locate()
         return '/etc/postgresql/{}/{}/pg_hba.conf'.format(
             self.version, self.name)
 
@@ -94,6 +114,41 @@ class Cluster:
             hba.write(HBA_LINE + '\n')
         self.ledger.set('hba_added', True)
         return True
+
+    def listen_path(self):
+        self.locate()
+        return '/etc/postgresql/{}/{}/conf.d/local-juju.conf'.format(
+            self.version, self.name)
+
+    def _ensure_listen(self):
+        try:
+            with open(self.listen_path()) as current:
+                if current.read() == support.MANAGED_MARK + '\n' + \
+                        LISTEN_CONF:
+                    return False
+        except OSError:
+            pass
+        support.write_managed(self.listen_path(), LISTEN_CONF)
+        return True
+
+    def client_hba(self, key, lines):
+        """The hba lines of one relation's client units (none: removed),
+        in one block of pg_hba.conf the provider owns; reloads."""
+        table = dict(self.ledger.get('client_hba', {}), **{key: lines})
+        self.ledger.set('client_hba', {k: v for k, v in table.items() if v})
+        with open(self.hba_path()) as hba:
+            text = hba.read()
+        head, _, rest = text.partition(HBA_BEGIN + '\n')
+        tail = rest.partition(HBA_END + '\n')[2] if rest else ''
+        block = sorted({line for v in table.values() for line in v})
+        new = head + (HBA_BEGIN + '\n' + ''.join(
+            line + '\n' for line in block) + HBA_END + '\n'
+            if block else '') + tail
+        if new != text:
+            with open(self.hba_path(), 'w') as hba:
+                hba.write(new)
+            support.run(['pg_ctlcluster', self.version, self.name,
+                         'reload'])
 
     def server_major(self):
         return str(int(self.psql('SHOW server_version_num')) // 10000)
@@ -149,6 +204,9 @@ class PostgreSQL(Provider):
         if self.cluster.clusters():
             if support.port_open(HOST, PORT):
                 self.cluster.drop_created()
+                for key in self.ledger.get('client_hba', {}):
+                    self.cluster.client_hba(key, [])
+            support.remove_managed(self.cluster.listen_path())
             self.cluster.stop_if_started()
         support.remove_tree(self.state_dir)
 
@@ -176,6 +234,7 @@ class PostgreSQL(Provider):
         self.cluster.ensure_role(user, password)
         self.ledger.remember(relation.id, user)
         self.cluster.ensure_database(database, owner=user)
+        allowed = self.allow_units(relation, database, user)
         for role in filter(None, request.get('roles', '').split(',')):
             self.cluster.ensure_role(role.strip(), support.secret(
                 self.state_dir, 'role-' + role.strip()))
@@ -186,7 +245,7 @@ class PostgreSQL(Provider):
             'schema_user': user, 'schema_password': password,
             'host': relation.unit_address, 'port': str(PORT),
             'state': 'standalone', 'version': self.cluster.server_major(),
-            'allowed-units': ' '.join(sorted(relation.charm_units)),
+            'allowed-units': ' '.join(allowed),
             'allowed-subnets': self.allowed_subnets(relation),
             'master': connection_string(
                 dbname=database, host=relation.unit_address,
@@ -197,6 +256,22 @@ class PostgreSQL(Provider):
                 answer[echoed] = request[echoed]
         for unit in relation.provider_units:
             relation.set_unit(unit, answer)
+
+    def allow_units(self, relation, database, user):
+        """An hba line per client unit address; the units allowed."""
+        lines, allowed = [], []
+        for unit in sorted(relation.charm_units):
+            data = relation.charm_units[unit]
+            address = data.get('ingress-address') or data.get(
+                'private-address')
+            if not address:
+                continue
+            allowed.append(unit)
+            if address != HOST:
+                lines.append('host {} {} {}/32 scram-sha-256'.format(
+                    database, user, address))
+        self.cluster.client_hba(str(relation.id), lines)
+        return allowed
 
     @staticmethod
     def allowed_subnets(relation):
@@ -214,5 +289,6 @@ class PostgreSQL(Provider):
 
     def relation_removed(self, relation):
         user = self.ledger.recall(relation.id)
+        self.cluster.client_hba(str(relation.id), [])
         if user:
             self.cluster.revoke_login(user)

@@ -1,4 +1,6 @@
-"""rabbitmq-server, backed by the Debian RabbitMQ on 127.0.0.1:5672.
+"""rabbitmq-server, backed by the Debian RabbitMQ on port 5672.
+
+It listens on 127.0.0.1 and the host's bridge address (support.LISTEN).
 
 Answers the amqp relation as openstack/charm-rabbitmq-server's
 amqp_changed does: for the ``username`` and ``vhost`` a client unit asks
@@ -12,9 +14,10 @@ from local.providers import support
 from localjuju.provider import Provider
 
 CONF = '/etc/rabbitmq/rabbitmq.conf'
-# Loopback only: the broker of a test machine is nobody else's business.
-CONF_TEXT = 'listeners.tcp.default = 127.0.0.1:5672\n'
 PORT = 5672
+# Loopback and the units' bridge only: nothing beyond this machine.
+CONF_TEXT = ''.join('listeners.tcp.{} = {}:{}\n'.format(n, host, PORT)
+                    for n, host in enumerate(support.LISTEN, 1))
 
 
 def rabbitmqctl(*args, stdin=None, check=True, secret=False):
@@ -33,10 +36,13 @@ class RabbitMQ(Provider):
     # -- service ---------------------------------------------------------
     def ensure(self, progress=print):
         support.ensure_packages(['rabbitmq-server'], progress)
-        conf_changed = self._write_conf()
+        support.bridge()
+        conf_changed = self._write_conf() or (
+            support.port_open('127.0.0.1', PORT)
+            and not support.listening(PORT))
         running = support.port_open('127.0.0.1', PORT)
         if running and conf_changed:
-            progress('restarting rabbitmq-server (listener now loopback)')
+            progress('restarting rabbitmq-server (new listeners)')
             support.run(['service', 'rabbitmq-server', 'restart'])
         elif not running:
             progress('starting rabbitmq-server')
@@ -44,9 +50,11 @@ class RabbitMQ(Provider):
             self.ledger.set('started', True)
         if conf_changed or not running:
             rabbitmqctl('await_startup')
-        support.wait_until(lambda: support.port_open('127.0.0.1', PORT),
-                           'rabbitmq on 127.0.0.1:{}'.format(PORT))
-        progress('rabbitmq-server running on 127.0.0.1:{}'.format(PORT))
+        support.wait_until(lambda: support.listening(PORT),
+                           'rabbitmq on {} port {}'.format(support.LISTEN,
+                                                           PORT))
+        progress('rabbitmq-server running on {} port {}'.format(
+            ' and '.join(support.LISTEN), PORT))
 
     def _write_conf(self):
         if os.path.exists(CONF):

@@ -12,6 +12,11 @@ import socket
 import subprocess
 import time
 
+from localjuju.network import HOST_ADDRESS, ensure_bridge
+
+# The shared services listen on loopback (for the host, as before) and on
+# the host's address on the units' bridge (for the units, other hosts).
+LISTEN = ('127.0.0.1', HOST_ADDRESS)
 APT_ENV = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
 # Marks files the providers write outside their state dir, so destroy()
 # removes only what a provider created.
@@ -125,6 +130,16 @@ def port_open(host, port, timeout=1.0):
             return True
     except OSError:
         return False
+
+
+def listening(port):
+    """Whether ``port`` answers on every address of LISTEN."""
+    return all(port_open(host, port) for host in LISTEN)
+
+
+def bridge():
+    """The units' bridge, so that services can bind its address."""
+    ensure_bridge()
 
 
 def wait_until(check, what, timeout=120, interval=0.5):

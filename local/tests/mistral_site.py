@@ -1,6 +1,7 @@
 """The deployments the Mistral functional tests share, one live at a time
-(they all serve 127.0.0.1:8989), in a state root of their own so that a
-demo deployment's files are never touched.
+(they share the machine's services), in a state root of their own so that
+a demo deployment's files are never touched. Each unit serves on its own
+address (``Deployment.address``), which the host reaches over the bridge.
 
 A deployment is built/mistral as `mistral`, related to real providers by
 the emulator's Controller; helpers look inside its unit the way an
@@ -138,11 +139,14 @@ class Deployment:
     def log_path(self):
         return m.unit_log(self.model.root, UNIT)
 
+    def address(self, unit=UNIT):
+        return self.model.read()['units'][unit]['address']
+
     def machine(self):
         return machine_of(self.model, self.model.read(), UNIT)
 
     def inside(self, *command, check=True):
-        """Run a command inside the unit's mount namespace."""
+        """Run a command inside the unit (its namespaces)."""
         return subprocess.run(self.machine().enter_command() + list(command),
                               capture_output=True, text=True, check=check)
 

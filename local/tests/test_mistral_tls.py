@@ -21,7 +21,7 @@ from localjuju.provider import RelationView
 
 SHARED = workflows.load()
 READY = ('active', 'Unit is ready')
-ADDRESS, PORT = '127.0.0.1', 8989
+PORT = 8989
 
 
 @pytest.fixture(scope='module')
@@ -40,15 +40,15 @@ def catalog_url(deployed):
     return keystone_api.find_endpoint(body, 'workflowv2', 'public')
 
 
-def served_certificate(context):
-    with socket.create_connection((ADDRESS, PORT), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=ADDRESS) as tls:
+def served_certificate(context, address):
+    with socket.create_connection((address, PORT), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=address) as tls:
             return tls.getpeercert()
 
 
-def plain_http_answers():
+def plain_http_answers(address):
     try:
-        with urllib.request.urlopen('http://{}:{}/'.format(ADDRESS, PORT),
+        with urllib.request.urlopen('http://{}:{}/'.format(address, PORT),
                                     timeout=10) as response:
             return response.status == 200 and 'versions' in json.loads(
                 response.read())
@@ -107,9 +107,10 @@ def test_certificates_relation_serves_https_then_plain_again(
     assert deployment.wait_ready() == READY
     vault = Vault(os.path.join(deployment.model.root, 'providers', 'vault'))
     context = https_client(vault.ca_cert_path)
+    ADDRESS = deployment.address()  # the unit's own, on the bridge
 
     # Verified against the test CA, for the unit's address.
-    cert = served_certificate(context)
+    cert = served_certificate(context, ADDRESS)
     assert ('IP Address', ADDRESS) in cert['subjectAltName']
     assert dict(item[0] for item in cert['subject'])['commonName'] == \
         ADDRESS
@@ -118,7 +119,7 @@ def test_certificates_relation_serves_https_then_plain_again(
     api_conf = deployment.mistral_conf()['api']
     assert (api_conf['host'], api_conf['port']) == ('127.0.0.1', '8969')
     assert deployment.service_running('apache2')
-    assert not plain_http_answers()
+    assert not plain_http_answers(ADDRESS)
 
     api = deployment.client()
     assert api.url.startswith('https://')
@@ -135,7 +136,8 @@ def test_certificates_relation_serves_https_then_plain_again(
     # The withdrawn key left the unit.
     assert deployment.inside('ls', '-A', '/etc/apache2/ssl/mistral',
                              check=False).stdout.strip() == ''
-    wait_until(plain_http_answers, 'plain HTTP on {}'.format(PORT))
+    wait_until(lambda: plain_http_answers(ADDRESS),
+               'plain HTTP on {}'.format(PORT))
     urllib.request.install_opener(None)
     plain = deployment.client()
     execution = plain.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)

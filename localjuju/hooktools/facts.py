@@ -4,6 +4,7 @@ about its configuration, its addresses and its model."""
 import time
 
 from localjuju import model as m
+from localjuju import network
 from localjuju.hooktools.grammar import FLAG, VALUE, Tool, ToolError
 from localjuju.hooktools.output import write
 
@@ -47,8 +48,12 @@ def network_get(ctx, opts, args):
 
 def network_info(address):
     """The document Juju 3 prints for a unit on one interface."""
-    cidr = '127.0.0.0/8' if address.startswith('127.') else address + '/32'
-    interface = 'lo' if address.startswith('127.') else 'eth0'
+    if network.in_subnet(address):  # a unit host on the bridge
+        cidr, interface = str(network.SUBNET), 'eth0'
+    elif address.startswith('127.'):
+        cidr, interface = '127.0.0.0/8', 'lo'
+    else:
+        cidr, interface = address + '/32', 'eth0'
     return {
         'bind-addresses': [{
             'mac-address': '', 'interface-name': interface,

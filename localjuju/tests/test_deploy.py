@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from localjuju import model as m
+from localjuju import network
 from localjuju import status as status_view
 from localjuju.controller import OperationError
 from localjuju.runner import machine_of
@@ -229,12 +230,13 @@ def test_charmhelpers_hookenv_against_the_tools(deployed):
     assert report['relation_ids'] == ['db:1']
     assert report['related'] == ['toydb/0']
     assert report['remote']['password'] == 'pw-toy'
-    assert report['ingress'] == '127.0.0.1'
-    assert report['primary'] == '127.0.0.1'
-    assert report['network']['ingress-addresses'] == ['127.0.0.1']
+    address = state['units']['toy/0']['address']
+    assert report['ingress'] == network.HOST_ADDRESS  # toydb's, the host
+    assert report['primary'] == address
+    assert report['network']['ingress-addresses'] == [address]
     assert report['codename'] == 'bookworm'
     assert report['leader_settings']['shared-secret'] == 'from-toy/0'
-    assert report['private_ip'] == '127.0.0.1'
+    assert report['private_ip'] == address
     assert report['status'] == ['active', 'via charmhelpers']
     state = deployed.model.read()
     assert state['relations']['1']['units']['toy/0']['from-charmhelpers'] \
