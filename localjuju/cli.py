@@ -22,6 +22,9 @@ COMMANDS = {
     'hook': lambda c, a: c.hook(a.unit, a.hook),
     'upgrade-charm': lambda c, a: c.upgrade_charm(a.app, a.path),
     'resolved': lambda c, a: c.resolved(a.unit),
+    'remove-unit': lambda c, a: [c.remove_unit(u) for u in a.units],
+    'kill-unit': lambda c, a: [c.kill_unit(u) for u in a.units],
+    'revive-unit': lambda c, a: [c.revive_unit(u) for u in a.units],
     'destroy': lambda c, a: c.destroy(),
 }
 
@@ -74,6 +77,15 @@ class Cli:
         add_unit = sub.add_parser('add-unit')
         add_unit.add_argument('app')
         add_unit.add_argument('-n', '--num-units', type=int, default=1)
+        for name, text in (
+                ('remove-unit', 'departed/broken, stop, then its machine '
+                 'goes'),
+                ('kill-unit', 'its host loses power (every process killed '
+                 'at once)'),
+                ('revive-unit', 'boot a killed host; the agent runs start '
+                 'and config-changed')):
+            unit_command = sub.add_parser(name, help=text)
+            unit_command.add_argument('units', nargs='+', metavar='unit')
         for name in ('relate', 'remove-relation'):
             rel = sub.add_parser(name)
             rel.add_argument('left')

@@ -6,6 +6,7 @@ then settles it, so re-running a command after a failure continues.
 
 import os
 import shutil
+import time
 
 from localjuju import events
 from localjuju import machine as machines
@@ -15,10 +16,11 @@ from localjuju import records
 from localjuju.charmdir import Charm
 from localjuju.endpoints import resolve, sides
 from localjuju.errors import OperationError
+from localjuju.lifecycle import Lifecycle, live
 from localjuju.runner import Runner, machine_of, progress, relation_view
 
 
-class Controller:
+class Controller(Lifecycle):
     """The operations on one model.
 
     ``providers`` is the registry of remote applications a charm may be
@@ -96,10 +98,6 @@ class Controller:
             self.runner.settle()
         return unit
 
-    def _owner(self, unit):
-        """Who holds a unit's address lease on this machine."""
-        return '{}:{}:{}'.format(self.model.root, self.model.name, unit)
-
     def _ensure_machine(self, unit, charm_source=None):
         """Create the unit's machine; after a reboot, renew it."""
         machine = machine_of(self.model, self.model.read(), unit)
@@ -115,7 +113,8 @@ class Controller:
         succeeded."""
         with self.model.edit() as state:
             app = state['applications'][m.app_of(unit)]
-            if not app['leader']:
+            if not app['leader'] and app.get('lease-expires', 0) < \
+                    time.time():  # no leader, and no lease still held
                 app['leader'] = unit
             leader = app['leader'] == unit
             steps = events.startup_events(state, unit, leader)
@@ -225,7 +224,7 @@ class Controller:
 
     def _healthy(self, unit):
         record = self.model.read()['units'][unit]
-        return record['started'] and not record['error']
+        return live(record) and not record['error']
 
     def hook(self, unit, hook):
         self._require_unit(unit)

@@ -1,0 +1,165 @@
+"""Units leaving and hosts failing, and leadership as Juju keeps it.
+
+remove-unit, kill-unit, revive-unit; one leader, a lease, an election.
+
+Leadership: the leader holds a lease of ``LOCAL_JUJU_LEASE`` seconds
+(default 15) that its agent renews while it lives. When the leader is
+removed or its host is killed, the lease runs out that long after, and
+the lowest-numbered live unit is elected: it runs ``leader-elected``, the
+other live units ``leader-settings-changed``. The operation that lost the
+leader waits for the election, so its caller sees the new leader.
+
+A killed host (``kill-unit``) loses power: every process in its
+namespaces is SIGKILLed at once, its addresses go, its agent is ``lost``
+and runs no hook; it stays in its relations, as a dead machine's unit
+does in Juju. ``revive-unit`` boots it: a fresh /run and network, no
+service starts by itself (no init system runs rc scripts here), then the
+agent runs ``start`` and ``config-changed`` as Juju's uniter does after
+a reboot; the charm starts its services there.
+"""
+
+import os
+import time
+
+from localjuju import model as m
+from localjuju import records
+from localjuju.errors import OperationError
+from localjuju.runner import machine_of
+
+
+def lease_seconds():
+    return float(os.environ.get('LOCAL_JUJU_LEASE', '15'))
+
+
+def live(record):
+    """Whether a charm unit's agent runs: started, powered, not leaving."""
+    return (not record.get('provider') and record.get('started')
+            and record.get('power', 'on') == 'on'
+            and record.get('life', 'alive') == 'alive')
+
+
+class Lifecycle:
+    """The Controller's unit life operations (mixed into Controller)."""
+
+    def _owner(self, unit):
+        """Who holds a unit's address lease on this machine."""
+        return '{}:{}:{}'.format(self.model.root, self.model.name, unit)
+
+    def _charm_unit(self, unit):
+        state = self.model.read()
+        record = state['units'].get(unit)
+        if record is None or record.get('provider'):
+            raise OperationError('unit "{}" not found'.format(unit))
+        return state, record
+
+    # -- remove-unit -----------------------------------------------------
+    def remove_unit(self, unit):
+        """Like `juju remove-unit`: the unit leaves its relations
+        (relation-departed on both sides, relation-broken on it), runs
+        stop and remove, then its machine goes."""
+        state, record = self._charm_unit(unit)
+        app = m.app_of(unit)
+        with self.model.edit() as state:
+            state['units'][unit]['life'] = 'dying'
+            state['applications'][app]['units'].remove(unit)
+            for _rel_id, relation in m.relations_of(state, app):
+                relation['units'].pop(unit, None)
+            was_leader = state['applications'][app]['leader'] == unit
+            if was_leader:
+                self._lose_leader(state, app)
+            seen = dict(state['units'][unit]['relations'])
+        if record.get('power', 'on') == 'on' and record.get('started'):
+            self._leave_relations(unit, seen)
+            for hook in ('stop', 'remove'):
+                self.runner.run_hook(unit, hook)
+        self.out('removing {}'.format(unit))
+        machine_of(self.model, state, unit).destroy()
+        with self.model.edit() as state:
+            del state['units'][unit]
+        self.runner.settle()
+        self.elect(app)
+
+    def _leave_relations(self, unit, seen):
+        state = self.model.read()
+        for key, known in sorted(seen.items(), key=lambda kv: int(kv[0])):
+            relation = state['relations'].get(key)
+            if relation is None:
+                continue
+            endpoint = m.local_side(relation, m.app_of(unit))['endpoint']
+            for remote in sorted(known['joined']):
+                self.runner.run_hook(unit, endpoint + '-relation-departed',
+                                     int(key), remote, departing=unit)
+            self.runner.run_hook(unit, endpoint + '-relation-broken',
+                                 int(key))
+            with self.model.edit() as state:
+                state['units'][unit]['relations'].pop(key, None)
+
+    # -- kill-unit, revive-unit ------------------------------------------
+    def kill_unit(self, unit, wait=True):
+        """The unit's host loses power: all its processes die at once."""
+        state, record = self._charm_unit(unit)
+        machine_of(self.model, state, unit).power_off()
+        app = m.app_of(unit)
+        with self.model.edit() as state:
+            state['units'][unit].update(power='off', agent='lost')
+            state['units'][unit]['workload'] = records.status(
+                'unknown', 'agent lost, see `status`')
+            if state['applications'][app]['leader'] == unit:
+                self._lose_leader(state, app)
+        self.out('{}: host killed'.format(unit))
+        if wait:
+            self.elect(app)
+
+    def revive_unit(self, unit):
+        """Power the host on again; the agent runs start, config-changed."""
+        state, record = self._charm_unit(unit)
+        if record.get('power', 'on') == 'on':
+            raise OperationError('unit "{}" is not killed'.format(unit))
+        machine = machine_of(self.model, state, unit)
+        self._ensure_machine(unit)
+        machine.power_on()
+        with self.model.edit() as state:
+            state['units'][unit].update(power='on', agent='idle')
+        self.out('{}: host booted'.format(unit))
+        for hook in ('start', 'config-changed'):
+            if not self.runner.run_hook(unit, hook):
+                break
+        self.elect(m.app_of(unit))
+        self.runner.settle()
+
+    # -- leadership ------------------------------------------------------
+    @staticmethod
+    def _lose_leader(state, app):
+        """The leader's agent stops renewing: its lease runs out later."""
+        record = state['applications'][app]
+        record['lease-expires'] = time.time() + lease_seconds()
+        record['leader'] = None
+
+    def elect(self, app, wait=True):
+        """Once the lease ran out, make the first live unit leader; True
+        if a leader was elected now."""
+        state = self.model.read()
+        record = state['applications'][app]
+        if record['leader'] is not None:
+            return False
+        candidates = sorted(
+            (u for u in record['units'] if live(state['units'][u])),
+            key=lambda u: int(u.split('/')[1]))
+        if not candidates:
+            return False
+        remaining = record.get('lease-expires', 0) - time.time()
+        if remaining > 0:
+            if not wait:
+                return False
+            self.out('{}: leader lease runs out in {:.1f}s'.format(
+                app, remaining))
+            time.sleep(remaining)
+        leader = candidates[0]
+        with self.model.edit() as state:
+            state['applications'][app]['leader'] = leader
+            for unit in candidates[1:]:
+                state['units'][unit]['leader-settings-seen'] = None
+        self.out('{}: {} elected leader'.format(app, leader))
+        self.runner.run_hook(leader, 'leader-elected')
+        self.runner.settle()
+        return True
