@@ -4,6 +4,7 @@
 rabbitmq-server``) to the class standing for it.
 """
 
+from local.providers.hacluster import HACluster, MistralHACluster
 from local.providers.keystone import Keystone
 from local.providers.mariadb import MySQLRouter, MySQLRouterDefaultName
 from local.providers.postgresql import PostgreSQL
@@ -13,5 +14,5 @@ from local.providers.vault import Vault
 PROVIDERS = {
     cls.application: cls
     for cls in (RabbitMQ, PostgreSQL, MySQLRouter, MySQLRouterDefaultName,
-                Keystone, Vault)
+                Keystone, Vault, HACluster, MistralHACluster)
 }

@@ -1,0 +1,91 @@
+"""The pacemaker stand-in moves a VIP within its bounds (toy charm).
+
+A VIP on one live host whose clone service runs, moving within the
+monitor's bounds when the service or the host dies, removed with its
+resource."""
+
+import os
+import time
+import urllib.request
+
+import pytest
+
+from localjuju import network
+from localjuju import pacemaker
+from localjuju.runner import machine_of
+from localjuju.testing import TOY_CHARM
+
+pytestmark = pytest.mark.needs_root
+VIP = str(network.SUBNET.network_address + 200)
+
+
+def via_vip(timeout=1):
+    try:
+        url = 'http://{}:8989/whoami'.format(VIP)
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            return answer.read().decode().strip()
+    except OSError:
+        return None
+
+
+def holder_within(expected, seconds):
+    """Seconds until the VIP answers from ``expected``."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if via_vip() == expected:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError('VIP not on {} within {}s (answers {})'.format(
+        expected, seconds, via_vip()))
+
+
+@pytest.fixture
+def cluster(controller, tmp_path, monkeypatch):
+    monkeypatch.setenv('LOCAL_JUJU_LEASE', '1')
+    controller.deploy(TOY_CHARM, units=3)
+    state = controller.model.read()
+    cib = str(tmp_path / 'cib.json')
+    pacemaker.write(cib, {
+        'root': controller.model.root, 'clones': ['toy'],
+        'interval': 5, 'token': 3,
+        'nodes': {u: state['units'][u]['address']
+                  for u in ('toy/0', 'toy/1', 'toy/2')},
+        'vips': {'res_toy_vip': {'ip': VIP, 'cidr': 24, 'nic': 'eth0'}}})
+    pacemaker.start(cib)
+    yield controller, cib
+    pacemaker.stop(cib)
+
+
+def test_vip_follows_the_live_service(cluster):
+    controller, cib = cluster
+    holder_within('toy/0', 10)
+    state = controller.model.read()
+    owners = [u for u in ('toy/0', 'toy/1', 'toy/2')
+              if VIP + '/24' in machine_of(controller.model, state, u)
+              .net.addresses()]
+    assert owners == ['toy/0']  # on one host only
+    # the clone's service dies: within the monitor interval (5 s) + 1 s
+    controller.hook('toy/0', 'stop')
+    assert holder_within('toy/1', 6 + 1) <= 6 + 1
+    # the holder's host dies: within the token timeout (3 s) + 1 s
+    controller.kill_unit('toy/1', wait=False)
+    assert holder_within('toy/2', 4 + 1) <= 4 + 1
+    # a VIP no longer configured is removed
+    conf = pacemaker.read(cib)
+    conf['vips'] = {}
+    pacemaker.write(cib, conf)
+    deadline = time.monotonic() + 5
+    while via_vip() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert via_vip() is None
+    assert not any(VIP in ' '.join(machine_of(
+        controller.model, state, u).net.addresses())
+        for u in ('toy/0', 'toy/2'))
+
+
+def test_stop_removes_the_vips(cluster):
+    controller, cib = cluster
+    holder_within('toy/0', 10)
+    pacemaker.stop(cib)
+    assert via_vip() is None
+    assert not os.path.exists(cib + '.pid')
