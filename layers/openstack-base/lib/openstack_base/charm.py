@@ -279,11 +279,15 @@ class OpenStackCharm(metaclass=CharmRegistry):
 
     # --- pause / resume / status ------------------------------------------
     def pause(self):
+        running = self.services         # as they were before the pause
         state.set_paused(True)
-        services.stop_all(self.services)
+        self.relations['cluster'].announce_paused(True)
+        services.stop_all(running)
 
     def resume(self):
         state.set_paused(False)
+        self.relations['cluster'].announce_paused(False)
+        services.write_daemons(self)
         self.reconcile()
 
     def restart_services(self):

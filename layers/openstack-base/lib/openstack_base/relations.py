@@ -11,6 +11,7 @@ offers is always present (None when unknown) and a misspelt one fails.
 
 import urllib.parse
 
+from charmhelpers.core import hookenv
 from charms.reactive import flags
 
 from openstack_base import ha, ip, nrpe, validation
@@ -221,6 +222,19 @@ class PeerHandler(RelationHandler):
         for endpoint_type, (binding, _) in ip.ENDPOINT_TYPES.items():
             self.endpoint.set_address(endpoint_type,
                                       ip.binding_address(binding))
+
+    def announce_paused(self, paused):
+        """Tell the peers whether this unit is paused; through the hook
+        tools, so that it works in an action too."""
+        for rid in hookenv.relation_ids(self.name):
+            hookenv.relation_set(rid, {'paused': str(bool(paused)).lower()})
+
+    def available_peers(self):
+        """The peer units that are not paused, sorted."""
+        return sorted(
+            unit for rid in hookenv.relation_ids(self.name)
+            for unit in hookenv.related_units(rid)
+            if hookenv.relation_get('paused', unit, rid) != 'true')
 
     def cluster_hosts(self):
         """[(unit name with a dash, address)] of every unit, sorted."""

@@ -5,10 +5,11 @@ Processes on each unit:
   haproxy, with api_workers forked processes and cron triggers OFF;
 - mistral-engine, mistral-executor (one or more processes each) and
   mistral-event-engine;
-- mistral-cron-trigger, on the leader only: a one-worker API process
-  bound to loopback whose only job is the cron trigger loop. So cron
-  triggers fire once per period for the whole application, and the
-  database polling it costs does not grow with units or API workers.
+- mistral-cron-trigger, on one unit only (the leader, or a peer while
+  the leader is paused): a one-worker API process bound to loopback
+  whose only job is the cron trigger loop. So cron triggers fire once
+  per period for the whole application, and the database polling it
+  costs does not grow with units or API workers.
 """
 
 import math
@@ -16,7 +17,7 @@ import os
 
 from charmhelpers.core import hookenv
 
-from openstack_base import validation
+from openstack_base import state, validation
 from openstack_base.charm import OpenStackCharm
 from openstack_base.daemons import Daemon
 
@@ -24,6 +25,7 @@ MISTRAL_CONF = '/etc/mistral/mistral.conf'
 CRON_CONF = '/etc/mistral/mistral-cron-trigger.conf'
 SERVER = '/usr/bin/mistral-server'
 CRON_TRIGGER_PORT = 8959        # loopback only, never behind haproxy
+CRON_TRIGGER_UNIT = 'cron-trigger-unit'     # leader setting
 
 # Processes per unit when worker-multiplier is unset. Measured on 2 cores
 # (Debian 15.0.0): a second engine doubled the throughput of a 10-task
@@ -100,7 +102,7 @@ class MistralCharm(OpenStackCharm):
 
     def daemons(self):
         """The API, engines, executors and event engine; the cron
-        trigger process on the leader only."""
+        trigger process on one unit only."""
         found = [self._server('mistral-api', 'Mistral API', 'api')]
         for kind, label in (('engine', 'Engine'), ('executor', 'Executor')):
             for n in range(1, self.process_count(kind) + 1):
@@ -109,11 +111,32 @@ class MistralCharm(OpenStackCharm):
                 found.append(self._server(name, 'Mistral ' + label, kind))
         found.append(self._server('mistral-event-engine',
                                   'Mistral Event Engine', 'event-engine'))
-        if self.config.get('cron-trigger-enabled') and hookenv.is_leader():
+        if (self.config.get('cron-trigger-enabled') and
+                self.cron_trigger_unit() == self.local_unit):
             found.append(self._server('mistral-cron-trigger',
                                       'Mistral cron triggers', 'api',
                                       CRON_CONF))
         return found
+
+    def pause(self):
+        """Stop, and (on the leader) hand the cron triggers on."""
+        super().pause()
+        self.cron_trigger_unit()
+
+    def cron_trigger_unit(self):
+        """The one unit that runs the cron trigger process: the leader,
+        or, while the leader is paused, a peer that is not. The leader
+        decides and says so in leader settings; every unit follows (the
+        leader-settings-changed hook), so when leadership or the choice
+        moves, the old unit stops its process as the new one starts."""
+        chosen = hookenv.leader_get(CRON_TRIGGER_UNIT) or None
+        if hookenv.is_leader():
+            wanted = self.local_unit if not state.paused() else next(
+                iter(self.relations['cluster'].available_peers()), None)
+            if wanted != chosen:
+                hookenv.leader_set({CRON_TRIGGER_UNIT: wanted or ''})
+            return wanted
+        return chosen
 
     # --- templates --------------------------------------------------------
     def template_options(self):
