@@ -17,6 +17,9 @@ CHECKS = {
     'os-public-hostname': validation.HOSTNAME,
     'os-internal-hostname': validation.HOSTNAME,
     'os-admin-hostname': validation.HOSTNAME,
+    'os-public-network': validation.network,
+    'os-internal-network': validation.network,
+    'os-admin-network': validation.network,
     'nagios_context': validation.matching(
         r'[A-Za-z0-9_-]+', 'letters, digits, _ and -', True),
     'nagios_servicegroups': validation.matching(
