@@ -290,8 +290,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
         services.write_daemons(self)
         self.reconcile()
 
-    def restart_services(self):
-        self.restarts.request(self.services)
+    def restart_services(self, names=None):
+        self.restarts.request(names or self.services)
         self.reconcile()
 
     def workload_status(self):

@@ -1,0 +1,49 @@
+"""No action prints a secret: every action of the charm, run through its
+real entry point on a related unit, and its results, failures and logs
+scanned for each password the unit holds."""
+
+import pytest
+import yaml
+from charmhelpers.core import hookenv
+
+from mistral.test_story import (  # noqa: F401 (story is a fixture)
+    PEERS, ROOT, add_peer, answer, run, story,
+)
+from openstack_base import actions
+from openstack_base.instance import forget_charm_instance
+
+
+def every_action():
+    names = set()
+    for layer in ('layers/openstack-base', 'src'):
+        try:
+            with open('{}/{}/actions.yaml'.format(ROOT, layer)) as f:
+                names.update(yaml.safe_load(f) or {})
+        except FileNotFoundError:
+            pass
+    return sorted(names)
+
+
+def test_every_action_has_an_implementation():
+    assert set(every_action()) == set(actions.ACTIONS)
+
+
+@pytest.mark.parametrize('name', every_action())
+def test_no_action_prints_a_secret(story, monkeypatch, name):  # noqa: F811
+    run(story, 'install')
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(story, add_peer(story, endpoint, app), app)
+    secrets = {'rabbit pw/+', 'mysql:pw@', 'ks-secret',
+               story.juju.leader_data['haproxy-stat-password']}
+    said = []
+    monkeypatch.setattr(hookenv, 'action_set', said.append)
+    monkeypatch.setattr(hookenv, 'action_fail', said.append)
+    monkeypatch.setattr(hookenv, 'action_get', lambda key=None: None)
+    story.juju.config['action-managed-upgrade'] = True
+    forget_charm_instance()
+    assert actions.main(['/charm/actions/' + name]) == 0
+    assert said, 'the action reported nothing'
+    text = repr(said) + repr(story.juju.logs)
+    assert not [s for s in secrets if s in text]
