@@ -283,6 +283,7 @@ WRONG_VALUES = {
     'execution-expiration-interval': -1,
     'execution-expiration-batch-size': -2,
     'execution-expiration-ignored-states': 'RUNNING',
+    'coordination-backend-url': 'localhost:6379',
 }
 
 
@@ -349,3 +350,23 @@ def test_a_follower_waits_for_the_leaders_stats_password(unit):
     unit.juju.leader_data['haproxy-stat-password'] = 'f' * 32
     unit.charm().converge()
     assert 'stats auth admin:' + 'f' * 32 in open(unit.haproxy).read()
+
+
+def test_mistral_api_and_actions_options_are_rendered(unit):
+    unit.relate_all()
+    unit.charm().converge()
+    conf = ini(unit.conf)
+    assert conf['api']['allow_action_execution_deletion'] == 'False'
+    assert conf['openstack_actions']['os-actions-endpoint-type'] == 'public'
+    assert conf['openstack_actions']['default_region'] == 'RegionOne'
+    assert not conf.has_section('coordination')
+    unit.charm(**{'allow-action-execution-deletion': True,
+                  'use-internal-endpoints': True, 'region': 'east',
+                  'coordination-backend-url': 'redis://10.0.0.5:6379'}
+               ).converge()
+    conf = ini(unit.conf)
+    assert conf['api']['allow_action_execution_deletion'] == 'True'
+    assert conf['openstack_actions']['os-actions-endpoint-type'] == \
+        'internal'
+    assert conf['openstack_actions']['default_region'] == 'east'
+    assert conf['coordination']['backend_url'] == 'redis://10.0.0.5:6379'

@@ -285,3 +285,16 @@ def test_malformed_relation_data_waits_naming_the_relation(
     run(story, 'update-status')     # not logged again
     assert len([m for m in story.juju.logs
                 if 'sent unusable data' in str(m)]) == len(warnings)
+
+
+@pytest.mark.parametrize('in_archive', [True, False])
+def test_mistral_extra_where_the_archive_has_it(story, monkeypatch,
+                                                in_archive):
+    from openstack_base import apt
+    monkeypatch.setattr(apt, 'in_archive',
+                        lambda package: in_archive)
+    run(story, 'install')
+    assert ('python3-mistral-extra' in story.installed) == in_archive
+    missing = [m for m in story.juju.logs
+               if 'python3-mistral-extra is not in this archive' in str(m)]
+    assert len(missing) == (0 if in_archive else 1)

@@ -38,7 +38,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     name = None
     release = None                  # first release the class handles
     packages = []
-    optional_packages = []          # installed where the archive has them
+    optional_packages = {}          # {package: what is lost without it}
     release_pkg = None              # its version tells the release
     package_codenames = {}          # {package: {upstream major: release}}
     user = group = None
@@ -217,8 +217,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
             apt.install(self.all_packages())
 
     def all_packages(self):
-        return (list(self.packages) + list(self.frontend_services) +
-                [p for p in self.optional_packages if apt.in_archive(p)])
+        found = [p for p in self.optional_packages if apt.in_archive(p)]
+        for missing in sorted(set(self.optional_packages) - set(found)):
+            hookenv.log('{} is not in this archive: {}'.format(
+                missing, self.optional_packages[missing]), hookenv.WARNING)
+        return list(self.packages) + list(self.frontend_services) + found
 
     # --- the converging step ----------------------------------------------
     def make_requests(self):

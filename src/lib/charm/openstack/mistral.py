@@ -46,8 +46,10 @@ class MistralCharm(OpenStackCharm):
     packages = ['mistral-api', 'mistral-engine', 'mistral-executor',
                 'mistral-event-engine', 'python3-mistralclient',
                 'python3-pymysql', 'python3-psycopg2']
-    # OpenStack actions (nova.*, keystone.*); Debian does not package it.
-    optional_packages = ['python3-mistral-extra']
+    # Installed where the archive has it (Ubuntu does, Debian does not).
+    optional_packages = {'python3-mistral-extra': (
+        'no OpenStack actions (nova.*, glance.*, ...) and none of '
+        "mistral-extra's standard workflows")}
     user = group = 'mistral'
     required_relations = ['amqp', 'identity-service', ('shared-db', 'db')]
     api_ports = {'mistral-api': {'public': 8989, 'admin': 8989,
@@ -72,8 +74,14 @@ class MistralCharm(OpenStackCharm):
                                                              integer=True),
         'execution-expiration-ignored-states': validation.words_from(
             'SUCCESS', 'ERROR', 'CANCELLED'),
+        'coordination-backend-url': validation.matching(
+            r'[a-z][a-z0-9+]*://\S*', 'a tooz URL (e.g. redis://host:6379)'),
     }
-    config_free = {'cron-trigger-enabled': 'a boolean, typed by Juju'}
+    config_free = {
+        'cron-trigger-enabled': 'a boolean, typed by Juju',
+        'allow-action-execution-deletion': 'a boolean, typed by Juju',
+        'use-internal-endpoints': 'a boolean, typed by Juju',
+    }
 
     def get_amqp_credentials(self):
         """RabbitMQ user and vhost, as the official charms name them."""
