@@ -1,12 +1,14 @@
-"""Execution expiration against the real packaged Mistral: with a limit
-of K finished executions and no age limit ("keep", the default 0), the
-engine's own policy leaves exactly K, the newest, and deletes no more."""
+"""Mistral's own options against the real packaged Mistral: execution
+expiration (with a limit of K finished executions and no age limit,
+"keep" being the default 0, the engine's policy leaves exactly K, the
+newest) and the deletion of action executions through the API."""
 
 import time
 
 import pytest
 
 from local import workflows
+from local.mistral_api import MistralError
 from local.tests.mistral_site import wait_until
 
 pytestmark = pytest.mark.needs_root
@@ -54,4 +56,34 @@ def test_max_finished_keeps_exactly_that_many(deployment):
     finally:
         deployment.reset('execution-expiration-interval',
                          'execution-expiration-max-finished')
+    deployment.wait_ready()
+
+
+def action_execution_of(api, execution):
+    tasks = api.request('GET', '/executions/{}/tasks'.format(
+        execution['id']))['tasks']
+    return api.request('GET', '/tasks/{}/action_executions'.format(
+        tasks[0]['id']))['action_executions'][0]
+
+
+def test_action_executions_are_deleted_only_when_allowed(deployment):
+    api = deployment.client()
+    api.create_workflows(SHARED.ECHO_DEFINITION)
+    execution = api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    action = action_execution_of(api, execution)
+    path = '/action_executions/' + action['id']
+    with pytest.raises(MistralError) as refused:
+        api.request('DELETE', path)
+    assert refused.value.status == 403
+    deployment.config(**{'allow-action-execution-deletion': 'true'})
+    try:
+        deployment.wait_ready()
+        deployment.wait_serving()
+        api = deployment.client()
+        api.request('DELETE', path)
+        with pytest.raises(MistralError) as gone:
+            api.request('GET', path)
+        assert gone.value.status == 404
+    finally:
+        deployment.reset('allow-action-execution-deletion')
     deployment.wait_ready()
