@@ -191,6 +191,9 @@ class Unit:
             str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
         monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
+        from openstack_base import config_files
+        self.logrotate = str(self.etc / 'logrotate-{}')
+        monkeypatch.setattr(config_files, 'LOGROTATE', self.logrotate)
         # TLS files go to temporary directories, never the machine's.
         for attribute in ('apache_dir', 'ssl_dir', 'ca_cert_dir'):
             monkeypatch.setattr(MistralCharm, attribute,

@@ -51,3 +51,15 @@ def test_config_dir_is_root_owned_and_closed_to_others(unit, monkeypatch):
     unit.charm().converge()
     assert (str(unit.etc), 0) in chowned
     assert stat.S_IMODE(os.stat(unit.etc).st_mode) == 0o750
+
+
+def test_logrotate_covers_every_directory_the_daemons_log_to(unit):
+    unit.relate_all()
+    unit.charm().converge()
+    text = open(unit.logrotate.format('mistral')).read()
+    assert '/var/log/mistral/*.log {' in text
+    assert 'copytruncate' in text and 'rotate 7' in text
+    logs = {arg for d in unit.charm().daemons() for arg in d.command
+            if arg.endswith('.log')}
+    assert logs and all(os.path.dirname(p) == '/var/log/mistral'
+                        for p in logs)

@@ -6,6 +6,8 @@ under its ``context_name`` (``amqp``, ``database``, ``identity_service``,
 ``cluster``). Names follow the official OpenStack charms.
 """
 
+import os
+
 from openstack_base import ip, leadership, services
 
 
@@ -44,7 +46,20 @@ def options(charm, frontend):
         'service_name': charm.name,
         'cluster_address': charm.cluster_address,
         'release': charm.release,
+        'log_dirs': log_dirs(charm.daemons()),
         'haproxy_stat_password': leadership.haproxy_stat_password(),
     })
     values.update(charm.template_options())
     return values
+
+
+def log_dirs(daemons):
+    """Where the daemons write: their --log-file (oslo.log) and the
+    stdout log the init script keeps in /var/log/<group>."""
+    found = set()
+    for daemon in daemons:
+        found.add('/var/log/{}'.format(daemon.group))
+        args = daemon.command
+        found.update(os.path.dirname(args[i + 1]) for i, arg in
+                     enumerate(args[:-1]) if arg == '--log-file')
+    return sorted(found)
