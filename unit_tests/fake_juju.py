@@ -190,6 +190,9 @@ class Unit:
             self.conf: 'mistral.conf',
             str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
         monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
+        self.memcached_conf = str(self.etc / 'memcached.conf')
+        monkeypatch.setattr(MistralCharm, 'memcached_conf',
+                            self.memcached_conf)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
         from openstack_base import config_files
         self.logrotate = str(self.etc / 'logrotate-{}')

@@ -38,6 +38,9 @@ def test_max_finished_keeps_exactly_that_many(deployment):
     for _ in range(KEEP + 2):
         assert api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)[
             'state'] == 'SUCCESS'
+        # The API shows updated_at to the second: one finish per second
+        # tells which executions are the newest.
+        time.sleep(1.1)
     before = finished_roots(api)
     newest = sorted(before, key=lambda e: e['updated_at'])[-KEEP:]
     deployment.config(**{'execution-expiration-interval': '1',

@@ -11,6 +11,7 @@ from openstack_base.state import INSTALLED, PAUSED, RENDERED
 
 PAYLOAD = ['mistral-api', 'mistral-cron-trigger', 'mistral-engine',
            'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
+FRONTENDS = ['haproxy', 'memcached']
 
 
 def ini(path):
@@ -25,7 +26,7 @@ def test_first_converge_migrates_then_starts_everything(unit):
     charm.converge()
     assert [c[-1] for c in unit.sync_calls] == ['head', 'populate']
     assert unit.juju.leader_data['db-migrated-release'] == 'zed'
-    assert unit.init.actions('start') == sorted(PAYLOAD + ['haproxy'])
+    assert unit.init.actions('start') == sorted(PAYLOAD + FRONTENDS)
     assert flags.is_flag_set(RENDERED)
 
 
@@ -119,7 +120,7 @@ def test_pause_and_resume(unit):
     assert unit.init.running == set()
     assert charm.workload_status()[0] == 'maintenance'
     charm.resume()
-    assert unit.init.running == set(PAYLOAD + ['haproxy'])
+    assert unit.init.running == set(PAYLOAD + FRONTENDS)
 
 
 def test_worker_multiplier_scales_processes(unit, monkeypatch):
@@ -249,7 +250,7 @@ def test_incomplete_relation_keeps_services_on_last_good_config(unit):
     charm = unit.charm(debug=True)
     charm.converge()
     assert unit.init.calls == []
-    assert unit.init.running == set(PAYLOAD + ['haproxy'])
+    assert unit.init.running == set(PAYLOAD + FRONTENDS)
     assert open(unit.conf).read() == before
     assert charm.workload_status() == (
         'waiting', "Incomplete relations: 'shared-db'")
@@ -327,7 +328,7 @@ def test_a_service_that_fails_to_start_is_reported_without_waiting(unit):
         'blocked', 'Services not running that should be: mistral-api')
     assert ('maintenance', 'Starting mistral-api mistral-engine '
             'mistral-engine-2 mistral-executor mistral-event-engine '
-            'mistral-cron-trigger haproxy') in unit.juju.statuses
+            'mistral-cron-trigger haproxy memcached') in unit.juju.statuses
 
 
 def test_haproxy_stats_password_is_the_leaders_random_secret(unit):

@@ -36,7 +36,8 @@ def test_no_action_prints_a_secret(story, monkeypatch, name):  # noqa: F811
                           ('keystone', 'identity-service')):
         answer(story, add_peer(story, endpoint, app), app)
     secrets = {'rabbit pw/+', 'mysql:pw@', 'ks-secret',
-               story.juju.leader_data['haproxy-stat-password']}
+               story.juju.leader_data['haproxy-stat-password'],
+               story.juju.leader_data['memcache-secret-key']}
     said = []
     monkeypatch.setattr(hookenv, 'action_set', said.append)
     monkeypatch.setattr(hookenv, 'action_fail', said.append)

@@ -298,3 +298,21 @@ def test_mistral_extra_where_the_archive_has_it(story, monkeypatch,
     missing = [m for m in story.juju.logs
                if 'python3-mistral-extra is not in this archive' in str(m)]
     assert len(missing) == (0 if in_archive else 1)
+
+
+def test_tokens_are_cached_on_every_units_memcached_encrypted(story):
+    run(story, 'install')
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(story, add_peer(story, endpoint, app), app)
+    peers = story.juju.relate('cluster', 'mistral')
+    story.juju.join(peers, 'mistral/1', {'private-address': '10.0.0.11'})
+    auth = ini(story.conf)['keystone_authtoken']
+    assert auth['memcached_servers'] == '10.0.0.10:11211,10.0.0.11:11211'
+    assert auth['memcache_security_strategy'] == 'ENCRYPT'
+    key = story.juju.leader_data['memcache-secret-key']
+    assert auth['memcache_secret_key'] == key and len(key) == 64
+    assert '-l 10.0.0.10,127.0.0.1\n' in open(story.memcached_conf).read()
+    assert 'memcached' in story.init.running
+    assert 'python3-memcache' in story.installed

@@ -56,8 +56,13 @@ class OpenStackCharm(metaclass=CharmRegistry):
     config_checks = options.CHECKS
     config_free = options.FREE
     config_companions = options.COMPANIONS
-    frontend_services = ['haproxy']     # packaged, run on every unit
+    # Packaged services run on every unit: the API frontend and the token
+    # cache; and what else the token cache needs.
+    frontend_services = ['haproxy', 'memcached']
+    token_cache_packages = ['python3-memcache']
     haproxy_conf = '/etc/haproxy/haproxy.cfg'
+    memcached_conf = '/etc/memcached.conf'
+    memcache_port = 11211
     tls_services = ['apache2']          # packaged, run while TLS is on
     apache_dir = tls.APACHE_DIR
     ssl_dir = '/etc/apache2/ssl'            # certificates in <dir>/<name>/
@@ -161,7 +166,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def restart_map(self):
         """{config path: [services to restart when it changes]}"""
         restarts = {path: self.daemon_names for path in self.config_files}
-        restarts[self.haproxy_conf] = list(self.frontend_services)
+        restarts[self.haproxy_conf] = ['haproxy']
+        restarts[self.memcached_conf] = ['memcached']
         restarts[tls.site_path(self.apache_dir)] = list(self.tls_services)
         return restarts
 
@@ -217,11 +223,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
             apt.install(self.all_packages())
 
     def all_packages(self):
-        found = [p for p in self.optional_packages if apt.in_archive(p)]
-        for missing in sorted(set(self.optional_packages) - set(found)):
-            hookenv.log('{} is not in this archive: {}'.format(
-                missing, self.optional_packages[missing]), hookenv.WARNING)
-        return list(self.packages) + list(self.frontend_services) + found
+        return apt.wanted_packages(self)
 
     # --- the converging step ----------------------------------------------
     def make_requests(self):

@@ -13,6 +13,7 @@ def wanted(charm, frontend):
     files = {path: (template, charm.group)
              for path, template in charm.config_files.items()}
     files[charm.haproxy_conf] = ('haproxy.cfg', 'haproxy')
+    files[charm.memcached_conf] = ('memcached.conf', 'root')
     files[LOGROTATE.format(charm.name)] = ('logrotate.conf', 'root')
     if frontend:
         files[tls.site_path(charm.apache_dir)] = (

@@ -48,6 +48,11 @@ def options(charm, frontend):
         'release': charm.release,
         'log_dirs': log_dirs(charm.daemons()),
         'haproxy_stat_password': leadership.haproxy_stat_password(),
+        'memcache_port': charm.memcache_port,
+        'memcache_listen': ','.join(sorted({charm.cluster_address,
+                                            '127.0.0.1'})),
+        'memcache_secret_key': leadership.memcache_secret_key(),
+        'memcached_servers': memcached_servers(charm),
     })
     values.update(charm.template_options())
     return values
@@ -63,3 +68,13 @@ def log_dirs(daemons):
         found.update(os.path.dirname(args[i + 1]) for i, arg in
                      enumerate(args[:-1]) if arg == '--log-file')
     return sorted(found)
+
+
+def memcached_servers(charm):
+    """Every unit's token cache, this unit's first."""
+    hosts = [charm.cluster_address] + sorted(
+        address for _, address in charm.relations['cluster'].cluster_hosts()
+        if address != charm.cluster_address)
+    return ','.join(
+        ('inet6:[{}]:{}' if ':' in host else '{}:{}').format(
+            host, charm.memcache_port) for host in hosts)
