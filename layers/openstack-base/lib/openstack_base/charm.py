@@ -182,17 +182,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def ports_to_check(self):
         return services.ports_to_check(self)
 
-    # --- endpoints and TLS ------------------------------------------------
-    def register_endpoints(self, keystone):
-        clustered = self.relations['ha'].ready
-        keystone.register_endpoints(
-            self.service_type, self.config.get('region', 'RegionOne'),
-            *(ip.endpoint_url(self, t, clustered)
-              for t in ('public', 'internal', 'admin')))
-
-    def certificate_request(self):
-        return tls.certificate_request(self)
-
+    # --- TLS --------------------------------------------------------------
     @functools.cached_property
     def tls_frontend(self):
         """The TLS frontend to run, or None: TLS is off."""

@@ -14,7 +14,7 @@ import urllib.parse
 from charmhelpers.core import hookenv
 from charms.reactive import flags
 
-from openstack_base import ha, ip, nrpe, validation
+from openstack_base import ha, ip, nrpe, tls, validation
 from openstack_base.rendering import write_if_changed
 
 
@@ -184,7 +184,12 @@ class IdentityServiceHandler(RelationHandler):
     context_name = 'identity_service'
 
     def request(self):
-        self.charm.register_endpoints(self.endpoint)
+        # The VIP (or os-*-hostname) once hacluster has formed.
+        clustered = self.charm.relations['ha'].ready
+        self.endpoint.register_endpoints(
+            self.charm.service_type, self.charm.config.get('region'),
+            *(ip.endpoint_url(self.charm, t, clustered)
+              for t in ('public', 'internal', 'admin')))
 
     def data_checks(self):
         ep = self.endpoint
@@ -265,7 +270,8 @@ class CertificatesHandler(RelationHandler):
     ready_flag = '{}.server.certs.available'
 
     def request(self):
-        self.endpoint.request_server_cert(*self.charm.certificate_request())
+        self.endpoint.request_server_cert(*tls.certificate_request(
+            self.charm))
 
 
 class MonitoringHandler(RelationHandler):
