@@ -194,6 +194,11 @@ class Unit:
         monkeypatch.setattr(MistralCharm, 'memcached_conf',
                             self.memcached_conf)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
+        self.resources = {}
+        monkeypatch.setattr(hookenv, 'resource_get',
+                            lambda name: self.resources.get(name, False))
+        self.policyd = str(self.etc / 'policy.d')
+        monkeypatch.setattr(MistralCharm, 'policyd_dir', self.policyd)
         from openstack_base import config_files
         self.logrotate = str(self.etc / 'logrotate-{}')
         monkeypatch.setattr(config_files, 'LOGROTATE', self.logrotate)

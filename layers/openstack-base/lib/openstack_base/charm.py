@@ -23,8 +23,8 @@ import functools
 from charmhelpers.core import hookenv
 
 from openstack_base import (
-    apt, config_files, ip, migration, options, releases, services, state,
-    status, tls, upgrades, validation,
+    apt, config_files, ip, migration, options, policyd, releases, services,
+    state, status, tls, upgrades, validation,
 )
 from openstack_base.instance import related_endpoints
 from openstack_base.registry import CharmRegistry, installed_version
@@ -68,6 +68,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
     ssl_dir = '/etc/apache2/ssl'            # certificates in <dir>/<name>/
     ca_cert_dir = '/usr/local/share/ca-certificates'
     port_wait_seconds = 180
+    policyd_dir = None              # policy.d of the API (overrides)
+    policyd_services = []           # what reads it
 
     def __init__(self, release=None, config=None, endpoints=None):
         if release:
@@ -249,6 +251,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
         self.restarts.request(services.write_daemons(self))
         for path in self.render_configs(frontend):
             self.restarts.request(self.restart_map.get(path, []))
+        if policyd.apply(self):
+            self.restarts.request(self.policyd_services)
         state.set_rendered(True)
         if self.migrate_database():
             self.restarts.request(self.daemon_names)

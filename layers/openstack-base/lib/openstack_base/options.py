@@ -39,6 +39,8 @@ FREE = {
     'action-managed-upgrade': 'a boolean, typed by Juju',
     'debug': 'a boolean, typed by Juju',
     'use-syslog': 'a boolean, typed by Juju',
+    'use-policyd-override': 'a boolean, typed by Juju; the resource it '
+                            'names is checked on its own',
 }
 
 # Options usable only together: option -> the option it goes with.

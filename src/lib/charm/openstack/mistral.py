@@ -58,6 +58,8 @@ class MistralCharm(OpenStackCharm):
     endpoint_path = '/v2'
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf'}
+    policyd_dir = '/etc/mistral/policy.d'   # oslo.policy's policy_dirs
+    policyd_services = ['mistral-api']
     db_migration_cmds = [
         ['mistral-db-manage', '--config-file', MISTRAL_CONF, 'upgrade',
          'head'],
