@@ -1,15 +1,18 @@
-"""Mistral's own options against the real packaged Mistral: execution
-expiration (with a limit of K finished executions and no age limit,
-"keep" being the default 0, the engine's policy leaves exactly K, the
-newest) and the deletion of action executions through the API."""
+"""Options against the real packaged Mistral: execution expiration
+(with a limit of K finished executions and no age limit, "keep" being
+the default 0, the engine's policy leaves exactly K, the newest), the
+deletion of action executions through the API, and policy overrides from
+the policyd-override resource."""
 
 import time
+import zipfile
 
 import pytest
 
 from local import workflows
 from local.mistral_api import MistralError
 from local.tests.mistral_site import wait_until
+from localjuju import resources
 
 pytestmark = pytest.mark.needs_root
 
@@ -90,3 +93,28 @@ def test_action_executions_are_deleted_only_when_allowed(deployment):
     finally:
         deployment.reset('allow-action-execution-deletion')
     deployment.wait_ready()
+
+
+def test_policy_overrides_apply_and_go_away(deployment, tmp_path):
+    api = deployment.client()
+    assert api.request('GET', '/workflows?limit=1') is not None
+    overrides = str(tmp_path / 'policyd-override.zip')
+    with zipfile.ZipFile(overrides, 'w') as archive:
+        archive.writestr('deny-listing.yaml', 'workflows:list: "!"\n')
+    resources.attach(deployment.controller, 'mistral', 'policyd-override',
+                     overrides)
+    deployment.config(**{'use-policyd-override': 'true'})
+    try:
+        assert deployment.wait_ready(message='PO: Unit is ready') == (
+            'active', 'PO: Unit is ready')
+        deployment.wait_serving()
+        with pytest.raises(MistralError) as refused:
+            deployment.client().request('GET', '/workflows?limit=1')
+        assert refused.value.status == 403
+    finally:
+        deployment.reset('use-policyd-override')
+    assert deployment.wait_ready() == ('active', 'Unit is ready')
+    deployment.wait_serving()
+    assert deployment.inside('ls', '-A', '/etc/mistral/policy.d',
+                             check=False).stdout.strip() == ''
+    assert deployment.client().request('GET', '/workflows?limit=1')
