@@ -197,6 +197,8 @@ class Unit:
         self.resources = {}
         monkeypatch.setattr(hookenv, 'resource_get',
                             lambda name: self.resources.get(name, False))
+        monkeypatch.setattr(MistralCharm, 'logging_conf',
+                            str(self.etc / 'logging-{}.conf'))
         self.policyd = str(self.etc / 'policy.d')
         monkeypatch.setattr(MistralCharm, 'policyd_dir', self.policyd)
         from openstack_base import config_files

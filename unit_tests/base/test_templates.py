@@ -59,7 +59,11 @@ def test_logrotate_covers_every_directory_the_daemons_log_to(unit):
     text = open(unit.logrotate.format('mistral')).read()
     assert '/var/log/mistral/*.log {' in text
     assert 'copytruncate' in text and 'rotate 7' in text
-    logs = {arg for d in unit.charm().daemons() for arg in d.command
-            if arg.endswith('.log')}
-    assert logs and all(os.path.dirname(p) == '/var/log/mistral'
-                        for p in logs)
+    # Every file the daemons' logging writes is in a rotated directory.
+    import glob
+    import re
+    written = set()
+    for path in glob.glob(str(unit.etc / 'logging-*.conf')):
+        written.update(re.findall(r"args = \('(/[^']+)',", open(path).read()))
+    assert written and {os.path.dirname(p) for p in written} == {
+        '/var/log/mistral'}

@@ -208,7 +208,8 @@ def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
         'check_mistral-executor.cfg']
     engine = open(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg').read()
     assert 'check_procs -c 1: -u mistral' in engine
-    assert '--server engine' in engine and 'mistral-engine.log' in engine
+    assert '--server engine' in engine and 'logging-mistral-engine.conf' \
+        in engine
     http = open(tmp_path / 'nrpe.d' / 'check_mistral-api-http.cfg').read()
     assert 'check_http -I 127.0.0.1 -p 8989' in http
     monitors = yaml.safe_load(story.juju.local_data(rid)['monitors'])

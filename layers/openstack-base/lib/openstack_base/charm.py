@@ -1,10 +1,8 @@
-"""The OpenStack charm class: what a charm declares, and the steps
-(install, converge, upgrade, pause) that make it a running unit.
-
-A concrete charm sets class attributes (``name``, ``release``,
-``packages``, ``api_ports``, ``required_relations``, ...) and implements
-``daemons()``, ``get_amqp_credentials()`` and ``get_database_setup()``.
-Names shared with charms.openstack have its shapes; what differs:
+"""The OpenStack charm class: what a charm declares (``name``,
+``release``, ``packages``, ``api_ports``, ``required_relations``...;
+``daemons()``, ``get_amqp_credentials()``, ``get_database_setup()``) and
+the steps (install, converge, upgrade, pause) that make it a running
+unit. Names shared with charms.openstack have its shapes; what differs:
 
 ====================  ==============================================
 here                  charms.openstack
@@ -68,7 +66,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
     ssl_dir = '/etc/apache2/ssl'            # certificates in <dir>/<name>/
     ca_cert_dir = '/usr/local/share/ca-certificates'
     port_wait_seconds = 180
-    policyd_dir = None              # policy.d of the API (overrides)
+    log_dirs = []                   # where else the daemons log
+    policyd_dir = None              # the API's policy.d (overrides), and
     policyd_services = []           # what reads it
 
     def __init__(self, release=None, config=None, endpoints=None):

@@ -46,7 +46,8 @@ def options(charm, frontend):
         'service_name': charm.name,
         'cluster_address': charm.cluster_address,
         'release': charm.release,
-        'log_dirs': log_dirs(charm.daemons()),
+        'log_dirs': sorted(set(log_dirs(charm.daemons())) |
+                           set(charm.log_dirs)),
         'haproxy_stat_password': leadership.haproxy_stat_password(),
         'memcache_port': charm.memcache_port,
         'memcache_listen': ','.join(sorted({charm.cluster_address,

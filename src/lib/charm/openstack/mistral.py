@@ -12,12 +12,13 @@ Processes on each unit:
   costs does not grow with units or API workers.
 """
 
+import glob
 import math
 import os
 
 from charmhelpers.core import hookenv
 
-from openstack_base import state, validation
+from openstack_base import rendering, state, validation
 from openstack_base.charm import OpenStackCharm
 from openstack_base.daemons import Daemon
 
@@ -26,6 +27,9 @@ CRON_CONF = '/etc/mistral/mistral-cron-trigger.conf'
 SERVER = '/usr/bin/mistral-server'
 CRON_TRIGGER_PORT = 8959        # loopback only, never behind haproxy
 CRON_TRIGGER_UNIT = 'cron-trigger-unit'     # leader setting
+LOG_DIR = '/var/log/mistral'
+# What every workflow and task did, from every daemon of the unit.
+WF_TRACE_LOG = LOG_DIR + '/mistral-wf-trace.log'
 
 # Processes per unit when worker-multiplier is unset. Measured on 2 cores
 # (Debian 15.0.0): a second engine doubled the throughput of a 10-task
@@ -58,6 +62,8 @@ class MistralCharm(OpenStackCharm):
     endpoint_path = '/v2'
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf'}
+    logging_conf = '/etc/mistral/logging-{}.conf'   # per daemon
+    log_dirs = [LOG_DIR]
     policyd_dir = '/etc/mistral/policy.d'   # oslo.policy's policy_dirs
     policyd_services = ['mistral-api']
     db_migration_cmds = [
@@ -107,7 +113,8 @@ class MistralCharm(OpenStackCharm):
         command = [SERVER, '--server', role]
         for path in (MISTRAL_CONF,) + config_files:
             command += ['--config-file', path]
-        command += ['--log-file', '/var/log/mistral/{}.log'.format(name)]
+        # The log file and the workflow trace: see templates/logging.conf.
+        command += ['--log-config-append', self.logging_conf.format(name)]
         return Daemon(name, description, command, self.user, self.group)
 
     def daemons(self):
@@ -127,6 +134,34 @@ class MistralCharm(OpenStackCharm):
                                       'Mistral cron triggers', 'api',
                                       CRON_CONF))
         return found
+
+    # --- logging ----------------------------------------------------------
+    @property
+    def restart_map(self):
+        restarts = super().restart_map
+        restarts.update({self.logging_conf.format(name): [name]
+                         for name in self.daemon_names})
+        return restarts
+
+    def render_configs(self, frontend):
+        """The config files, and how each daemon logs; the changed
+        paths. Logging files of daemons no longer run go."""
+        changed = super().render_configs(frontend)
+        wanted = set()
+        for name in self.daemon_names:
+            path = self.logging_conf.format(name)
+            wanted.add(path)
+            text = rendering.render('logging.conf', {
+                'daemon': name, 'log_dir': LOG_DIR,
+                'wf_trace_log': WF_TRACE_LOG,
+                'debug': self.config.get('debug'),
+                'use_syslog': self.config.get('use-syslog')}, self.release)
+            if rendering.write_if_changed(path, text, group=self.group):
+                changed.add(path)
+        for path in glob.glob(self.logging_conf.format('*')):
+            if path not in wanted:
+                rendering.remove_if_present(path)
+        return changed
 
     def pause(self):
         """Stop, and (on the leader) hand the cron triggers on."""
