@@ -118,3 +118,18 @@ def test_policy_overrides_apply_and_go_away(deployment, tmp_path):
     assert deployment.inside('ls', '-A', '/etc/mistral/policy.d',
                              check=False).stdout.strip() == ''
     assert deployment.client().request('GET', '/workflows?limit=1')
+
+
+def test_the_workflow_trace_has_a_file_of_its_own(deployment):
+    api = deployment.client()
+    api.create_workflows(SHARED.ECHO_DEFINITION)
+    execution = api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    trace = wait_until(lambda: execution['id'] in deployment.inside(
+        'cat', '/var/log/mistral/mistral-wf-trace.log',
+        check=False).stdout and deployment.inside(
+        'cat', '/var/log/mistral/mistral-wf-trace.log').stdout,
+        'the execution in the workflow trace', timeout=30)
+    assert ' WF [-] ' in trace
+    engine_log = deployment.inside(
+        'cat', '/var/log/mistral/mistral-engine.log').stdout
+    assert engine_log.strip(), 'the engine still logs to its own file'
