@@ -285,6 +285,7 @@ WRONG_VALUES = {
     'execution-expiration-batch-size': -2,
     'execution-expiration-ignored-states': 'RUNNING',
     'coordination-backend-url': 'localhost:6379',
+    'workflows': 'cron-triggers: [a, b]',
 }
 
 

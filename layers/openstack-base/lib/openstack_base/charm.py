@@ -97,6 +97,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
         """(state, message) for a charm-specific condition, or None."""
         return None
 
+    def ready_message(self):
+        return 'Unit is ready'
+
     # --- facts about this unit --------------------------------------------
     @functools.cached_property
     def relations(self):
@@ -125,18 +128,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return version.split(':', 1)[-1].split('-', 1)[0]
 
     # --- configuration ----------------------------------------------------
-    @classmethod
-    def merged(cls, declaration):
-        """A dict declaration (config_checks, config_free) merged over the
-        class hierarchy, subclasses winning."""
-        merged = {}
-        for klass in reversed(cls.__mro__):
-            merged.update(vars(klass).get(declaration, {}))
-        return merged
-
     def config_problems(self):
         """[(option, reason)] for every option whose value is unusable."""
-        checks = dict(self.merged('config_checks'),
+        checks = dict(type(self).merged('config_checks'),
                       **{'openstack-origin': self._check_origin})
         problems = validation.problems(self.config, checks,
                                        self.config_companions)

@@ -82,7 +82,7 @@ def _workload_status(charm):
             'leader)'
     if not state.rendered():
         return 'waiting', 'Configuration not yet rendered'
-    return service_status(charm) or ('active', 'Unit is ready')
+    return service_status(charm) or ('active', charm.ready_message())
 
 
 def service_status(charm):

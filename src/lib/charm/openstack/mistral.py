@@ -22,6 +22,9 @@ from openstack_base import rendering, state, validation
 from openstack_base.charm import OpenStackCharm
 from openstack_base.daemons import Daemon
 
+from charm.openstack import jobs
+from charm.openstack.mistral_api import Mistral, MistralError
+
 MISTRAL_CONF = '/etc/mistral/mistral.conf'
 CRON_CONF = '/etc/mistral/mistral-cron-trigger.conf'
 SERVER = '/usr/bin/mistral-server'
@@ -62,6 +65,7 @@ class MistralCharm(OpenStackCharm):
     endpoint_path = '/v2'
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf'}
+    mistral_conf = MISTRAL_CONF
     logging_conf = '/etc/mistral/logging-{}.conf'   # per daemon
     log_dirs = [LOG_DIR]
     policyd_dir = '/etc/mistral/policy.d'   # oslo.policy's policy_dirs
@@ -84,6 +88,7 @@ class MistralCharm(OpenStackCharm):
             'SUCCESS', 'ERROR', 'CANCELLED'),
         'coordination-backend-url': validation.matching(
             r'[a-z][a-z0-9+]*://\S*', 'a tooz URL (e.g. redis://host:6379)'),
+        jobs.OPTION: jobs.config_check,
     }
     config_free = {
         'cron-trigger-enabled': 'a boolean, typed by Juju',
@@ -134,6 +139,43 @@ class MistralCharm(OpenStackCharm):
                                       'Mistral cron triggers', 'api',
                                       CRON_CONF))
         return found
+
+    # --- scheduled jobs from config ---------------------------------------
+    def converge(self):
+        super().converge()
+        self.reconcile_jobs()
+
+    def reconcile_jobs(self):
+        """On the leader, once Mistral runs: make it hold the workflows and
+        cron triggers of the workflows option. What cannot be applied is
+        kept in leader settings for the status; an API not yet answering
+        is tried again at the next hook."""
+        if not hookenv.is_leader() or self.config_problems() or \
+                not self.should_run():
+            return
+        try:
+            jobs.reconcile(self.config.get(jobs.OPTION),
+                           Mistral.from_conf(self.mistral_conf))
+        except jobs.Invalid as error:
+            hookenv.leader_set({jobs.PROBLEM: str(error)})
+        except MistralError as error:
+            if error.status is None:
+                hookenv.log('scheduled jobs wait: {}'.format(error),
+                            hookenv.WARNING)
+            else:
+                hookenv.leader_set({jobs.PROBLEM: 'Mistral refused: {}'
+                                    .format(error)})
+
+    def custom_status(self):
+        problem = hookenv.is_leader() and hookenv.leader_get(jobs.PROBLEM)
+        if problem:
+            return ('blocked',
+                    'Invalid config: {}: {}'.format(jobs.OPTION, problem))
+        return None
+
+    def ready_message(self):
+        managed = jobs.summary()
+        return 'Unit is ready' + (' ({})'.format(managed) if managed else '')
 
     # --- logging ----------------------------------------------------------
     @property
