@@ -194,6 +194,14 @@ class Unit:
         monkeypatch.setattr(MistralCharm, 'memcached_conf',
                             self.memcached_conf)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
+        # The charm's own Mistral client reaches nothing from a unit test.
+        from charm.openstack import mistral_api
+
+        def offline(*args, **kwargs):
+            raise mistral_api.MistralError(None, 'offline in unit tests')
+        monkeypatch.setattr(mistral_api, 'token', offline)
+        monkeypatch.setattr(mistral_api, 'call', offline)
+        monkeypatch.setattr(MistralCharm, 'mistral_conf', self.conf)
         self.resources = {}
         monkeypatch.setattr(hookenv, 'resource_get',
                             lambda name: self.resources.get(name, False))

@@ -81,12 +81,11 @@ class ActionRefused(Exception):
 
 def main(argv):
     name = os.path.basename(argv[0])
-    action = ACTIONS.get(name)
-    if action is None:
-        hookenv.action_fail('unknown action {}'.format(name))
-        return 0
     try:
         with provide_charm_instance() as charm:
+            action = ACTIONS.get(name) or charm.actions.get(name)
+            if action is None:
+                raise ActionRefused('unknown action {}'.format(name))
             result = action(charm)
         hookenv.action_set(result)
     except ActionRefused as refusal:

@@ -66,6 +66,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     ssl_dir = '/etc/apache2/ssl'            # certificates in <dir>/<name>/
     ca_cert_dir = '/usr/local/share/ca-certificates'
     port_wait_seconds = 180
+    actions = {}                    # the charm's own: name -> f(charm)
     log_dirs = []                   # where else the daemons log
     policyd_dir = None              # the API's policy.d (overrides), and
     policyd_services = []           # what reads it

@@ -22,7 +22,7 @@ from openstack_base import rendering, state, validation
 from openstack_base.charm import OpenStackCharm
 from openstack_base.daemons import Daemon
 
-from charm.openstack import jobs
+from charm.openstack import job_actions, jobs
 from charm.openstack.mistral_api import Mistral, MistralError
 
 MISTRAL_CONF = '/etc/mistral/mistral.conf'
@@ -66,6 +66,7 @@ class MistralCharm(OpenStackCharm):
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf'}
     mistral_conf = MISTRAL_CONF
+    actions = job_actions.ACTIONS
     logging_conf = '/etc/mistral/logging-{}.conf'   # per daemon
     log_dirs = [LOG_DIR]
     policyd_dir = '/etc/mistral/policy.d'   # oslo.policy's policy_dirs
