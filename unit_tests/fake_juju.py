@@ -202,6 +202,8 @@ class Unit:
         monkeypatch.setattr(mistral_api, 'token', offline)
         monkeypatch.setattr(mistral_api, 'call', offline)
         monkeypatch.setattr(MistralCharm, 'mistral_conf', self.conf)
+        self.ssh_key = str(tmp_path / 'home' / '.ssh' / 'juju-jobs')
+        monkeypatch.setattr(MistralCharm, 'ssh_key', self.ssh_key)
         self.resources = {}
         monkeypatch.setattr(hookenv, 'resource_get',
                             lambda name: self.resources.get(name, False))

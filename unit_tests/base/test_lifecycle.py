@@ -286,6 +286,7 @@ WRONG_VALUES = {
     'execution-expiration-ignored-states': 'RUNNING',
     'coordination-backend-url': 'localhost:6379',
     'workflows': 'cron-triggers: [a, b]',
+    'ssh-private-key': 'bm90IGEga2V5',
 }
 
 
@@ -372,3 +373,18 @@ def test_mistral_api_and_actions_options_are_rendered(unit):
         'internal'
     assert conf['openstack_actions']['default_region'] == 'east'
     assert conf['coordination']['backend_url'] == 'redis://10.0.0.5:6379'
+
+
+def test_the_executors_ssh_key_comes_and_goes_with_its_option(unit):
+    import base64
+    key = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n' \
+        '-----END OPENSSH PRIVATE KEY-----\n'
+    unit.relate_all()
+    unit.charm(**{'ssh-private-key': base64.b64encode(
+        key.encode()).decode()}).converge()
+    assert open(unit.ssh_key).read() == key
+    import os
+    import stat
+    assert stat.S_IMODE(os.stat(unit.ssh_key).st_mode) == 0o640
+    unit.charm(**{'ssh-private-key': ''}).converge()
+    assert not os.path.exists(unit.ssh_key)

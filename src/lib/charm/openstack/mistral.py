@@ -66,6 +66,7 @@ class MistralCharm(OpenStackCharm):
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf'}
     mistral_conf = MISTRAL_CONF
+    ssh_key = '/var/lib/mistral/.ssh/juju-jobs'     # ~mistral/.ssh
     actions = job_actions.ACTIONS
     logging_conf = '/etc/mistral/logging-{}.conf'   # per daemon
     log_dirs = [LOG_DIR]
@@ -90,6 +91,9 @@ class MistralCharm(OpenStackCharm):
         'coordination-backend-url': validation.matching(
             r'[a-z][a-z0-9+]*://\S*', 'a tooz URL (e.g. redis://host:6379)'),
         jobs.OPTION: jobs.config_check,
+        'ssh-private-key': validation.base64_pem(
+            'OPENSSH PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY',
+            'PRIVATE KEY'),
     }
     config_free = {
         'cron-trigger-enabled': 'a boolean, typed by Juju',
@@ -204,7 +208,21 @@ class MistralCharm(OpenStackCharm):
         for path in glob.glob(self.logging_conf.format('*')):
             if path not in wanted:
                 rendering.remove_if_present(path)
-        return changed
+        return changed | self.install_ssh_key()
+
+    def install_ssh_key(self):
+        """The executors' key for std.ssh (``private_key_filename:
+        juju-jobs``, in the mistral user's ~/.ssh), or its removal."""
+        key = validation.decode_base64(self.config.get('ssh-private-key')
+                                       or '')
+        if not key:
+            return ({self.ssh_key} if rendering.remove_if_present(
+                self.ssh_key) else set())
+        rendering.secure_dir(os.path.dirname(self.ssh_key), self.group)
+        written = rendering.write_if_changed(
+            self.ssh_key, key if key.endswith('\n') else key + '\n',
+            group=self.group)
+        return {self.ssh_key} if written else set()
 
     def pause(self):
         """Stop, and (on the leader) hand the cron triggers on."""
