@@ -40,10 +40,10 @@ def run(unit, monkeypatch):
     monkeypatch.setattr(hookenv, 'action_get',
                         lambda key=None: params.get(key))
 
-    def act(name, **given):
+    def act(action, **given):
         params.clear()
         params.update(given)
-        return job_actions.ACTIONS[name](unit.charm())
+        return job_actions.ACTIONS[action](unit.charm())
     act.mistral = mistral
     return act
 
