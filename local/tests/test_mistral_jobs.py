@@ -37,12 +37,8 @@ READY = ('active', 'Unit is ready')
 
 
 @pytest.fixture(scope='module')
-def deployment(mistral_site):
-    deployed = mistral_site.deployment('postgresql')
-    deployed.relate_all()
-    deployed.wait_ready()
-    deployed.wait_serving()
-    return deployed
+def deployment(serving):
+    return serving
 
 
 @pytest.fixture

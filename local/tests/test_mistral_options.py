@@ -22,12 +22,8 @@ KEEP = 3
 
 
 @pytest.fixture(scope='module')
-def deployment(mistral_site):
-    deployed = mistral_site.deployment('postgresql')
-    deployed.relate_all()
-    deployed.wait_ready()
-    deployed.wait_serving()
-    return deployed
+def deployment(serving):
+    return serving
 
 
 def finished_roots(api):

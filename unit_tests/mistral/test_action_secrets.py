@@ -7,7 +7,7 @@ import yaml
 from charmhelpers.core import hookenv
 
 from mistral.test_story import (  # noqa: F401 (story is a fixture)
-    PEERS, ROOT, add_peer, answer, run, story,
+    ROOT, relate_core, run, story,
 )
 from openstack_base import actions
 from openstack_base.instance import forget_charm_instance
@@ -33,10 +33,7 @@ def test_every_action_has_an_implementation():
 @pytest.mark.parametrize('name', every_action())
 def test_no_action_prints_a_secret(story, monkeypatch, name):  # noqa: F811
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     secrets = {'rabbit pw/+', 'mysql:pw@', 'ks-secret',
                story.juju.leader_data['haproxy-stat-password'],
                story.juju.leader_data['memcache-secret-key']}

@@ -49,6 +49,14 @@ def answer(unit, rid, app):
         unit.juju.change(rid, name, data)
 
 
+def relate_core(unit):
+    """RabbitMQ, MySQL and Keystone, related and answering: active."""
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(unit, add_peer(unit, endpoint, app), app)
+
+
 def ini(path):
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path)
@@ -139,10 +147,7 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
 
 def test_update_status_only_checks(story):
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     assert story.juju.status == ('active', 'Unit is ready')
     story.init.forget()
     story.init.running.discard('mistral-executor')
@@ -156,10 +161,7 @@ def test_update_status_only_checks(story):
 
 def test_both_databases_block_and_stop(story):
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     assert 'mistral-api' in story.init.running
     answer(story, add_peer(story, 'db', 'postgresql'), 'postgresql')
     assert story.juju.status == (
@@ -244,10 +246,7 @@ def test_removed_relation_takes_its_credentials_away(story):
 
 def test_upgrade_charm_with_no_change_restarts_nothing(story):
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     assert story.juju.status == ('active', 'Unit is ready')
     story.init.forget()
     run(story, 'upgrade-charm')
@@ -303,10 +302,7 @@ def test_mistral_extra_where_the_archive_has_it(story, monkeypatch,
 
 def test_tokens_are_cached_on_every_units_memcached_encrypted(story):
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     peers = story.juju.relate('cluster', 'mistral')
     story.juju.join(peers, 'mistral/1', {'private-address': '10.0.0.11'})
     auth = ini(story.conf)['keystone_authtoken']
