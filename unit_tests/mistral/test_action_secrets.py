@@ -24,6 +24,17 @@ def every_action():
     return sorted(names)
 
 
+def test_every_action_has_an_entry_point_that_resolves():
+    import os
+    for name in every_action():
+        found = [os.path.join(ROOT, layer, 'actions', name)
+                 for layer in ('layers/openstack-base', 'src')
+                 if os.path.lexists(os.path.join(ROOT, layer, 'actions',
+                                                 name))]
+        assert found and all(os.path.isfile(p) for p in found), name
+        assert all(os.access(p, os.X_OK) for p in found), name
+
+
 def test_every_action_has_an_implementation():
     from charm.openstack.mistral import MistralCharm
     assert set(every_action()) == set(actions.ACTIONS) | set(
