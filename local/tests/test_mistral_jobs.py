@@ -13,17 +13,19 @@ import time
 import pytest
 import yaml
 
-from local.tests.mistral_site import CHARM, wait_until
+from local.tests.mistral_site import CHARM, UNIT, wait_until
 
 pytestmark = pytest.mark.needs_root
 
 REPORT = """version: '2.0'
 func_job_report:
+  input:
+    - who: nobody
   output:
     said: <% $.said %>
   tasks:
     say:
-      action: std.echo output=<% $.get(who, nobody) %>
+      action: std.echo output=<% $.who %>
       publish:
         said: <% task().result %>
 """
@@ -57,6 +59,13 @@ def jobs(workflows, triggers=None):
     if triggers:
         text['cron-triggers'] = triggers
     return yaml.safe_dump(text)
+
+
+def act(deployment, action, **params):
+    """Run one of the charm's actions on the unit (its params may be
+    called name, as run-workflow's is)."""
+    return deployment.controller.run_action(
+        UNIT, action, ['{}={}'.format(k, v) for k, v in params.items()])
 
 
 def configure(deployment, text):
@@ -162,34 +171,33 @@ def test_anything_invalid_blocks_and_leaves_mistral_as_it_was(
 def test_run_pause_resume_and_cancel_from_juju(deployment):
     configure(deployment, jobs({'func_job_report': REPORT,
                                 'func_job_slow': SLOW}))
-    ran = deployment.action('run-workflow', name='func_job_report',
-                            input='{"who": "juju"}', wait='true',
-                            timeout='60')
+    ran = act(deployment, 'run-workflow', name='func_job_report',
+              input='{"who": "juju"}', wait='true', timeout='60')
     assert ran['status'] == 'completed', ran
     assert ran['results']['state'] == 'SUCCESS'
     assert json.loads(ran['results']['output']) == {'said': 'juju'}
 
-    bad = deployment.action('run-workflow', name='func_job_report',
-                            input='{not json')
+    bad = act(deployment, 'run-workflow', name='func_job_report',
+              input='{not json')
     assert bad['status'] == 'failed'
     assert bad['message'].startswith('input is not JSON')
 
-    slow = deployment.action('run-workflow', name='func_job_slow')
+    slow = act(deployment, 'run-workflow', name='func_job_slow')
     execution = slow['results']['execution-id']
     for action, state in (('pause-execution', 'PAUSED'),
                           ('resume-execution', 'RUNNING'),
                           ('cancel-execution', 'CANCELLED')):
-        moved = deployment.action(action, id=execution)
+        moved = act(deployment, action, id=execution)
         assert moved['status'] == 'completed', moved
         assert moved['results']['state'] == state
-    shown = deployment.action('show-execution', id=execution)
+    shown = act(deployment, 'show-execution', id=execution)
     assert shown['results']['state'] == 'CANCELLED'
-    again = deployment.action('cancel-execution', id=execution)
+    again = act(deployment, 'cancel-execution', id=execution)
     assert again['status'] == 'failed'
     assert 'is CANCELLED: only RUNNING or PAUSED' in again['message']
-    listed = deployment.action('list-executions', workflow='func_job_slow')
+    listed = act(deployment, 'list-executions', workflow='func_job_slow')
     assert execution in listed['results']['executions']
-    triggers = deployment.action('list-cron-triggers')
+    triggers = act(deployment, 'list-cron-triggers')
     assert triggers['status'] == 'completed'
     configure(deployment, '')
     assert deployment.wait_ready() == READY

@@ -1,5 +1,6 @@
 """resource-get: where the file an operator attached to the application
-lies (Juju answers the same way: a path, or an error when none was)."""
+lies. As Juju's, it prints the bare path, no newline (charmhelpers uses
+the output as it is), or fails when none was attached."""
 
 import sys
 
@@ -14,7 +15,7 @@ def resource_get(ctx, opts, args):
     if not path:
         raise ToolError('could not download resource: resource#{}/{} not '
                         'found'.format(ctx.app, args[0]))
-    sys.stdout.write(path + '\n')
+    sys.stdout.write(path)
 
 
 TOOLS = {'resource-get': Tool(resource_get)}

@@ -26,8 +26,9 @@ def ready(unit):
 
 
 def test_overrides_are_applied_and_status_says_so(ready, tmp_path):
+    # resource-get's output as charmhelpers hands it on, unstripped.
     ready.resources['policyd-override'] = zip_of(
-        tmp_path, {'deny-listing.yaml': RULES})
+        tmp_path, {'deny-listing.yaml': RULES}) + '\n'
     charm = ready.charm(**{'use-policyd-override': True})
     charm.converge()
     path = os.path.join(ready.policyd, 'deny-listing.yaml')

@@ -9,5 +9,5 @@ def test_resource_get(model, capsys):
     with model.edit() as state:
         state['applications']['toy']['resources'] = {'po': '/r/po.zip'}
     assert call(capsys, 'resource-get', 'po', unit='toy/1') == (
-        0, '/r/po.zip\n', '')
+        0, '/r/po.zip', '')
     assert call(capsys, 'resource-get')[0] == 2

@@ -24,8 +24,8 @@ def wanted(charm):
     """{file name: YAML text} the policy.d should hold; BadOverride."""
     if not charm.policyd_dir or not charm.config.get(OPTION):
         return {}
-    path = hookenv.resource_get(RESOURCE)
-    if not path or not os.path.getsize(path):
+    path = (hookenv.resource_get(RESOURCE) or '').strip()
+    if not path or not os.path.isfile(path) or not os.path.getsize(path):
         raise BadOverride('no {} resource attached'.format(RESOURCE))
     if not zipfile.is_zipfile(path):
         raise BadOverride('the {} resource is not a zip file'.format(
