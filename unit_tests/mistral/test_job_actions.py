@@ -82,3 +82,10 @@ def test_only_running_or_paused_executions_move(run):
         run('pause-execution', id=done)
     assert run('resume-execution', id=done)['state'] == 'RUNNING'
     assert run('cancel-execution', id=done)['state'] == 'CANCELLED'
+
+
+def test_input_already_decoded_by_action_get_is_taken(run):
+    result = run('run-workflow', name='wf', input={'who': 'ops'})
+    assert result['state'] == 'SUCCESS'
+    assert run.mistral.store[result['execution-id']]['input'] == \
+        '{"who": "ops"}'

@@ -44,10 +44,12 @@ def execution_summary(execution):
 
 def run_workflow(charm):
     name = param('name')
-    try:
-        given = json.loads(param('input', '{}'))
-    except ValueError as error:
-        raise ActionRefused('input is not JSON: {}'.format(error))
+    given = param('input', '{}')
+    if isinstance(given, str):      # action-get may have decoded it
+        try:
+            given = json.loads(given)
+        except ValueError as error:
+            raise ActionRefused('input is not JSON: {}'.format(error))
     if not isinstance(given, dict):
         raise ActionRefused('input must be a JSON object')
     mistral = api(charm)
