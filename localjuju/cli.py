@@ -6,8 +6,9 @@ import os
 import sys
 
 from localjuju import model as m
+from localjuju import resources
 from localjuju import status as status_view
-from localjuju.controller import Controller
+from localjuju.controller import Controller, split_pair
 from localjuju.errors import HookFailed, OperationError
 
 # command -> what it asks of the controller
@@ -21,6 +22,8 @@ COMMANDS = {
     'run': lambda c, a: c.run_action(a.unit, a.action, a.params),
     'hook': lambda c, a: c.hook(a.unit, a.hook),
     'upgrade-charm': lambda c, a: c.upgrade_charm(a.app, a.path),
+    'attach-resource': lambda c, a: resources.attach(
+        c, a.app, *split_pair(a.resource)),
     'resolved': lambda c, a: c.resolved(a.unit),
     'remove-unit': lambda c, a: [c.remove_unit(u) for u in a.units],
     'kill-unit': lambda c, a: [c.kill_unit(u) for u in a.units],
@@ -104,6 +107,10 @@ class Cli:
         upgrade = sub.add_parser('upgrade-charm')
         upgrade.add_argument('app')
         upgrade.add_argument('--path')
+        attach = sub.add_parser('attach-resource',
+                                help="attach a file to a charm's resource")
+        attach.add_argument('app')
+        attach.add_argument('resource', metavar='name=path')
         resolved = sub.add_parser('resolved', help='retry a failed hook')
         resolved.add_argument('unit')
         sub.add_parser('status')

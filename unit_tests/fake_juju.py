@@ -190,7 +190,30 @@ class Unit:
             self.conf: 'mistral.conf',
             str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
         monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
+        self.memcached_conf = str(self.etc / 'memcached.conf')
+        monkeypatch.setattr(MistralCharm, 'memcached_conf',
+                            self.memcached_conf)
         monkeypatch.setattr(MistralCharm, 'group', 'root')
+        # The charm's own Mistral client reaches nothing from a unit test.
+        from charm.openstack import mistral_api
+
+        def offline(*args, **kwargs):
+            raise mistral_api.MistralError(None, 'offline in unit tests')
+        monkeypatch.setattr(mistral_api, 'token', offline)
+        monkeypatch.setattr(mistral_api, 'call', offline)
+        monkeypatch.setattr(MistralCharm, 'mistral_conf', self.conf)
+        self.ssh_key = str(tmp_path / 'home' / '.ssh' / 'juju-jobs')
+        monkeypatch.setattr(MistralCharm, 'ssh_key', self.ssh_key)
+        self.resources = {}
+        monkeypatch.setattr(hookenv, 'resource_get',
+                            lambda name: self.resources.get(name, False))
+        monkeypatch.setattr(MistralCharm, 'logging_conf',
+                            str(self.etc / 'logging-{}.conf'))
+        self.policyd = str(self.etc / 'policy.d')
+        monkeypatch.setattr(MistralCharm, 'policyd_dir', self.policyd)
+        from openstack_base import config_files
+        self.logrotate = str(self.etc / 'logrotate-{}')
+        monkeypatch.setattr(config_files, 'LOGROTATE', self.logrotate)
         # TLS files go to temporary directories, never the machine's.
         for attribute in ('apache_dir', 'ssl_dir', 'ca_cert_dir'):
             monkeypatch.setattr(MistralCharm, attribute,

@@ -324,11 +324,19 @@ def test_tests_options_only_keys_that_are_read():
 
 
 def suite_constants(suffix):
-    """Module-level string constants of tests_mistral.py ending in suffix.
+    """Module-level string constants of the suite's modules ending in
+    suffix.
 
-    Read from its source so that this check needs no zaza.
+    Read from their source so that this check needs no zaza.
     """
-    tree = ast.parse((TESTS_DIR / 'tests_mistral.py').read_text())
+    found = {}
+    for module in ('suite_base.py', 'tests_mistral.py'):
+        found.update(module_constants(TESTS_DIR / module, suffix))
+    return found
+
+
+def module_constants(path, suffix):
+    tree = ast.parse(path.read_text())
     found = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:

@@ -83,12 +83,6 @@ def secret(state_dir, name):
     return value
 
 
-def forget_secret(state_dir, name):
-    path = os.path.join(state_dir, 'secret-{}'.format(name))
-    if os.path.exists(path):
-        os.unlink(path)
-
-
 class Ledger:
     """A JSON record in the state dir of what a provider has created."""
 

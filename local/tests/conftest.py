@@ -46,3 +46,14 @@ def mistral_site():
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'needs_root: uses mount namespaces')
+
+
+@pytest.fixture(scope='module')
+def serving(mistral_site):
+    """The PostgreSQL deployment, related, active and serving, shared by
+    the tests of a module."""
+    postgresql = mistral_site.deployment('postgresql')
+    postgresql.relate_all()
+    postgresql.wait_ready()
+    postgresql.wait_serving()
+    return postgresql

@@ -107,8 +107,9 @@ class Deployment:
         return self.controller.run_action(
             UNIT, name, ['{}={}'.format(k, v) for k, v in params.items()])
 
-    def wait_ready(self, timeout=READY_TIMEOUT):
-        return wait_for_workload(self.controller, UNIT, timeout=timeout)
+    def wait_ready(self, timeout=READY_TIMEOUT, message='Unit is ready'):
+        return wait_for_workload(self.controller, UNIT, message=message,
+                                 timeout=timeout)
 
     def wait_serving(self, timeout=60):
         """Wait until the public API answers an authenticated request."""

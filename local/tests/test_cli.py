@@ -14,7 +14,8 @@ from localjuju import model as m
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 DOCUMENTED = ('deploy', 'add-unit', 'relate', 'remove-relation', 'config',
-              'run', 'hook', 'upgrade-charm', 'resolved', 'status',
+              'run', 'hook', 'upgrade-charm', 'attach-resource', 'resolved',
+              'status',
               'debug-log', 'destroy', 'demo')
 
 

@@ -276,7 +276,8 @@ def test_certificate_and_key_that_do_not_match_restart_nothing(
     other_key = key_pair('127.0.0.1')[1]
     before = ready.pids()
     assert None not in before.values(), before
-    ready.config(ssl_cert=b64(cert), ssl_key=b64(other_key))
+    ready.controller.config('mistral', ['ssl_cert=' + b64(cert),
+                                        'ssl_key=' + b64(other_key)])
     try:
         assert ready.hook_error() is None
         assert ready.workload() == (

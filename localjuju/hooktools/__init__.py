@@ -3,9 +3,10 @@ by program name.
 
 Families: ``facts`` (config-get, unit-get, network-get, goal-state),
 ``relations``, ``leadership``, ``status`` (status-*, juju-log,
-application-version-set), ``ports``, ``actions``; ``grammar`` parses the
-command line, ``output`` prints, ``context`` says which unit a tool
-serves; ``install`` puts them on a hook's PATH. Keep imports light:
+application-version-set), ``ports``, ``actions``, ``resources``;
+``grammar`` parses the command line, ``output`` prints, ``context`` says
+which unit a tool serves; ``install`` puts them on a hook's PATH. Keep
+imports light:
 charms.reactive calls dozens of tools per hook.
 """
 
@@ -14,13 +15,14 @@ import sys
 import time
 
 from localjuju.hooktools import (
-    actions, facts, leadership, ports, relations, status)
+    actions, facts, leadership, ports, relations, resources, status)
 from localjuju.hooktools.context import Context
 from localjuju.hooktools.grammar import ToolError, parse, usage
 
 # tool name -> grammar.Tool
 TOOLS = {}
-for _family in (facts, relations, leadership, status, ports, actions):
+for _family in (facts, relations, leadership, status, ports, actions,
+                resources):
     TOOLS.update(_family.TOOLS)
 
 

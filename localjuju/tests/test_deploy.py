@@ -134,6 +134,21 @@ def test_upgrade_charm_keeps_unit_state(deployed):
     assert not os.path.exists(charm + '/stale-file')
 
 
+def test_attached_resource_reaches_the_unit(deployed, tmp_path):
+    from localjuju import resources
+    banner = tmp_path / 'mine.txt'
+    banner.write_text('hello from the operator\n')
+    resources.attach(deployed, 'toy', 'banner', str(banner))
+    assert hooks_seen(deployed, 'toy/0')[-2:] == [['upgrade-charm'],
+                                                  ['config-changed']]
+    state = deployed.model.read()
+    machine = machine_of(deployed.model, state, 'toy/0')
+    assert open(machine.host_path('/etc/toy/banner')).read() == \
+        'hello from the operator\n'
+    with pytest.raises(OperationError):
+        resources.attach(deployed, 'toy', 'nonsense', str(banner))
+
+
 def test_actions(deployed):
     record = deployed.run_action('toy/0', 'hello', ['name=bob'])
     assert record['status'] == 'completed'

@@ -16,11 +16,16 @@ def action(unit, monkeypatch):
                         lambda values: results['set'].update(values))
     monkeypatch.setattr(hookenv, 'action_fail',
                         lambda message: results.__setitem__('fail', message))
+    params = {}
+    monkeypatch.setattr(hookenv, 'action_get',
+                        lambda key=None: params.get(key) if key else params)
 
-    def run(name):
+    def run(name, **given):
         forget_charm_instance()         # each action is a new process
         results['set'].clear()
         results['fail'] = None
+        params.clear()
+        params.update(given)
         assert actions.main(['/charm/actions/' + name]) == 0
         return results
     unit.relate_all()
@@ -85,3 +90,38 @@ def test_errors_fail_the_action_without_details(action, unit, monkeypatch):
     result = action('pause')
     assert result['fail'] == 'pause failed: RuntimeError'
     assert 'secret' not in repr(unit.juju.logs)
+
+
+def test_restart_services_restarts_only_those_named(action, unit):
+    unit.init.forget()
+    result = action('restart-services', services='haproxy mistral-engine')
+    assert unit.init.actions('restart') == ['haproxy', 'mistral-engine']
+    assert result['set']['outcome'] == \
+        'services restarted: haproxy mistral-engine'
+
+
+def test_restart_services_refuses_unknown_names(action, unit):
+    unit.init.forget()
+    result = action('restart-services', services='haproxy nova-api')
+    assert result['fail'].startswith('unknown services: nova-api (this '
+                                     'unit runs: mistral-api ')
+    assert unit.init.calls == []
+
+
+def test_security_checklist_reports_each_check(action, unit):
+    result = action('security-checklist')
+    checks = result['set']
+    assert checks['debug-off'] == 'PASS'
+    assert checks['config-files-not-world-readable'] == 'PASS'
+    assert checks['api-uses-tls'].startswith('FAIL: no certificate')
+    assert checks['keystone-over-tls'] == \
+        'FAIL: no identity-service relation'
+    assert result['fail'] == ('security checks failed: api-uses-tls, '
+                              'keystone-over-tls')
+    import os
+    os.chmod(unit.conf, 0o644)
+    unit.juju.config['debug'] = True
+    checks = action('security-checklist')['set']
+    assert checks['config-files-not-world-readable'] == \
+        'FAIL: readable by others: ' + unit.conf
+    assert checks['debug-off'] == 'FAIL: debug is true'

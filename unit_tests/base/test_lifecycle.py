@@ -11,6 +11,7 @@ from openstack_base.state import INSTALLED, PAUSED, RENDERED
 
 PAYLOAD = ['mistral-api', 'mistral-cron-trigger', 'mistral-engine',
            'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
+FRONTENDS = ['haproxy', 'memcached']
 
 
 def ini(path):
@@ -25,7 +26,7 @@ def test_first_converge_migrates_then_starts_everything(unit):
     charm.converge()
     assert [c[-1] for c in unit.sync_calls] == ['head', 'populate']
     assert unit.juju.leader_data['db-migrated-release'] == 'zed'
-    assert unit.init.actions('start') == sorted(PAYLOAD + ['haproxy'])
+    assert unit.init.actions('start') == sorted(PAYLOAD + FRONTENDS)
     assert flags.is_flag_set(RENDERED)
 
 
@@ -119,7 +120,7 @@ def test_pause_and_resume(unit):
     assert unit.init.running == set()
     assert charm.workload_status()[0] == 'maintenance'
     charm.resume()
-    assert unit.init.running == set(PAYLOAD + ['haproxy'])
+    assert unit.init.running == set(PAYLOAD + FRONTENDS)
 
 
 def test_worker_multiplier_scales_processes(unit, monkeypatch):
@@ -249,7 +250,7 @@ def test_incomplete_relation_keeps_services_on_last_good_config(unit):
     charm = unit.charm(debug=True)
     charm.converge()
     assert unit.init.calls == []
-    assert unit.init.running == set(PAYLOAD + ['haproxy'])
+    assert unit.init.running == set(PAYLOAD + FRONTENDS)
     assert open(unit.conf).read() == before
     assert charm.workload_status() == (
         'waiting', "Incomplete relations: 'shared-db'")
@@ -265,6 +266,9 @@ WRONG_VALUES = {
     'os-public-hostname': 'not a host',
     'os-internal-hostname': 'under_score.example',
     'os-admin-hostname': '-leading.example',
+    'os-public-network': '10.5.0.0',
+    'os-internal-network': '10.5.0.0/33',
+    'os-admin-network': 'everything',
     'nagios_context': 'my context',
     'nagios_servicegroups': 'a,,b',
     'haproxy-server-timeout': 0,
@@ -280,6 +284,9 @@ WRONG_VALUES = {
     'execution-expiration-interval': -1,
     'execution-expiration-batch-size': -2,
     'execution-expiration-ignored-states': 'RUNNING',
+    'coordination-backend-url': 'localhost:6379',
+    'workflows': 'cron-triggers: [a, b]',
+    'ssh-private-key': 'bm90IGEga2V5',
 }
 
 
@@ -323,7 +330,7 @@ def test_a_service_that_fails_to_start_is_reported_without_waiting(unit):
         'blocked', 'Services not running that should be: mistral-api')
     assert ('maintenance', 'Starting mistral-api mistral-engine '
             'mistral-engine-2 mistral-executor mistral-event-engine '
-            'mistral-cron-trigger haproxy') in unit.juju.statuses
+            'mistral-cron-trigger haproxy memcached') in unit.juju.statuses
 
 
 def test_haproxy_stats_password_is_the_leaders_random_secret(unit):
@@ -346,3 +353,38 @@ def test_a_follower_waits_for_the_leaders_stats_password(unit):
     unit.juju.leader_data['haproxy-stat-password'] = 'f' * 32
     unit.charm().converge()
     assert 'stats auth admin:' + 'f' * 32 in open(unit.haproxy).read()
+
+
+def test_mistral_api_and_actions_options_are_rendered(unit):
+    unit.relate_all()
+    unit.charm().converge()
+    conf = ini(unit.conf)
+    assert conf['api']['allow_action_execution_deletion'] == 'False'
+    assert conf['openstack_actions']['os-actions-endpoint-type'] == 'public'
+    assert conf['openstack_actions']['default_region'] == 'RegionOne'
+    assert not conf.has_section('coordination')
+    unit.charm(**{'allow-action-execution-deletion': True,
+                  'use-internal-endpoints': True, 'region': 'east',
+                  'coordination-backend-url': 'redis://10.0.0.5:6379'}
+               ).converge()
+    conf = ini(unit.conf)
+    assert conf['api']['allow_action_execution_deletion'] == 'True'
+    assert conf['openstack_actions']['os-actions-endpoint-type'] == \
+        'internal'
+    assert conf['openstack_actions']['default_region'] == 'east'
+    assert conf['coordination']['backend_url'] == 'redis://10.0.0.5:6379'
+
+
+def test_the_executors_ssh_key_comes_and_goes_with_its_option(unit):
+    import base64
+    key = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n' \
+        '-----END OPENSSH PRIVATE KEY-----\n'
+    unit.relate_all()
+    unit.charm(**{'ssh-private-key': base64.b64encode(
+        key.encode()).decode()}).converge()
+    assert open(unit.ssh_key).read() == key
+    import os
+    import stat
+    assert stat.S_IMODE(os.stat(unit.ssh_key).st_mode) == 0o640
+    unit.charm(**{'ssh-private-key': ''}).converge()
+    assert not os.path.exists(unit.ssh_key)

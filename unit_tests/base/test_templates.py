@@ -51,3 +51,19 @@ def test_config_dir_is_root_owned_and_closed_to_others(unit, monkeypatch):
     unit.charm().converge()
     assert (str(unit.etc), 0) in chowned
     assert stat.S_IMODE(os.stat(unit.etc).st_mode) == 0o750
+
+
+def test_logrotate_covers_every_directory_the_daemons_log_to(unit):
+    unit.relate_all()
+    unit.charm().converge()
+    text = open(unit.logrotate.format('mistral')).read()
+    assert '/var/log/mistral/*.log {' in text
+    assert 'copytruncate' in text and 'rotate 7' in text
+    # Every file the daemons' logging writes is in a rotated directory.
+    import glob
+    import re
+    written = set()
+    for path in glob.glob(str(unit.etc / 'logging-*.conf')):
+        written.update(re.findall(r"args = \('(/[^']+)',", open(path).read()))
+    assert written and {os.path.dirname(p) for p in written} == {
+        '/var/log/mistral'}

@@ -68,3 +68,21 @@ def test_catalog_uses_the_vip_of_the_units_network(story):  # noqa: F811
     # 10.0.200.1 is outside 10.0.0.0/24 but inside the unit's /16.
     assert story.juju.local_data(keystone)['public_url'] == \
         'http://10.0.200.1:8989/v2'
+
+
+def test_os_network_options_pick_the_address_and_vip(story):  # noqa: F811
+    from mistral.test_story import add_peer, answer
+    story.networks.append(('ens5', ipaddress.ip_interface('172.16.1.7/24')))
+    story.juju.config.update({'vip': '10.0.0.100 172.16.1.100',
+                              'os-internal-network': '172.16.1.0/24'})
+    run(story, 'install')
+    keystone = add_peer(story, 'identity-service', 'keystone')
+    answer(story, keystone, 'keystone')
+    sent = story.juju.local_data(keystone)
+    assert sent['internal_url'] == 'http://172.16.1.7:8989/v2'
+    assert sent['public_url'] == 'http://10.0.0.10:8989/v2'
+    rid = relate_ha(story)
+    story.juju.change(rid, 'hacluster/0', {'clustered': 'yes'})
+    sent = story.juju.local_data(keystone)
+    assert sent['internal_url'] == 'http://172.16.1.100:8989/v2'
+    assert sent['public_url'] == 'http://10.0.0.100:8989/v2'

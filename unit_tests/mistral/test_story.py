@@ -49,6 +49,14 @@ def answer(unit, rid, app):
         unit.juju.change(rid, name, data)
 
 
+def relate_core(unit):
+    """RabbitMQ, MySQL and Keystone, related and answering: active."""
+    for app, endpoint in (('rabbitmq-server', 'amqp'),
+                          ('mysql-router', 'shared-db'),
+                          ('keystone', 'identity-service')):
+        answer(unit, add_peer(unit, endpoint, app), app)
+
+
 def ini(path):
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path)
@@ -139,10 +147,7 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
 
 def test_update_status_only_checks(story):
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     assert story.juju.status == ('active', 'Unit is ready')
     story.init.forget()
     story.init.running.discard('mistral-executor')
@@ -156,10 +161,7 @@ def test_update_status_only_checks(story):
 
 def test_both_databases_block_and_stop(story):
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     assert 'mistral-api' in story.init.running
     answer(story, add_peer(story, 'db', 'postgresql'), 'postgresql')
     assert story.juju.status == (
@@ -208,7 +210,8 @@ def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
         'check_mistral-executor.cfg']
     engine = open(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg').read()
     assert 'check_procs -c 1: -u mistral' in engine
-    assert '--server engine' in engine and 'mistral-engine.log' in engine
+    assert '--server engine' in engine and 'logging-mistral-engine.conf' \
+        in engine
     http = open(tmp_path / 'nrpe.d' / 'check_mistral-api-http.cfg').read()
     assert 'check_http -I 127.0.0.1 -p 8989' in http
     monitors = yaml.safe_load(story.juju.local_data(rid)['monitors'])
@@ -243,10 +246,7 @@ def test_removed_relation_takes_its_credentials_away(story):
 
 def test_upgrade_charm_with_no_change_restarts_nothing(story):
     run(story, 'install')
-    for app, endpoint in (('rabbitmq-server', 'amqp'),
-                          ('mysql-router', 'shared-db'),
-                          ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
+    relate_core(story)
     assert story.juju.status == ('active', 'Unit is ready')
     story.init.forget()
     run(story, 'upgrade-charm')
@@ -285,3 +285,31 @@ def test_malformed_relation_data_waits_naming_the_relation(
     run(story, 'update-status')     # not logged again
     assert len([m for m in story.juju.logs
                 if 'sent unusable data' in str(m)]) == len(warnings)
+
+
+@pytest.mark.parametrize('in_archive', [True, False])
+def test_mistral_extra_where_the_archive_has_it(story, monkeypatch,
+                                                in_archive):
+    from openstack_base import apt
+    monkeypatch.setattr(apt, 'in_archive',
+                        lambda package: in_archive)
+    run(story, 'install')
+    assert ('python3-mistral-extra' in story.installed) == in_archive
+    missing = [m for m in story.juju.logs
+               if 'python3-mistral-extra is not in this archive' in str(m)]
+    assert len(missing) == (0 if in_archive else 1)
+
+
+def test_tokens_are_cached_on_every_units_memcached_encrypted(story):
+    run(story, 'install')
+    relate_core(story)
+    peers = story.juju.relate('cluster', 'mistral')
+    story.juju.join(peers, 'mistral/1', {'private-address': '10.0.0.11'})
+    auth = ini(story.conf)['keystone_authtoken']
+    assert auth['memcached_servers'] == '10.0.0.10:11211,10.0.0.11:11211'
+    assert auth['memcache_security_strategy'] == 'ENCRYPT'
+    key = story.juju.leader_data['memcache-secret-key']
+    assert auth['memcache_secret_key'] == key and len(key) == 64
+    assert '-l 10.0.0.10,127.0.0.1\n' in open(story.memcached_conf).read()
+    assert 'memcached' in story.init.running
+    assert 'python3-memcache' in story.installed

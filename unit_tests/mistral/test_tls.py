@@ -252,7 +252,8 @@ def test_invalid_ssl_config_blocks_and_keeps_serving(tls_unit, config,
 def test_certificate_request_names_every_endpoint(unit):
     charm = unit.charm(**{'os-public-hostname': 'mistral.example.com',
                           'vip': '10.0.0.100 10.1.0.100'})
-    cn, sans = charm.certificate_request()
+    from openstack_base import tls
+    cn, sans = tls.certificate_request(charm)
     assert cn == 'mistral.example.com'
     assert sans == ['10.0.0.10', '10.0.0.100', '10.1.0.100',
                     'mistral.example.com']

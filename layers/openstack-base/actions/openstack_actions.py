@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-# Entry point of the common actions (pause, resume, restart-services,
-# openstack-upgrade): each is a symlink to this file.
+# Entry point of every action, the base layer's (pause, resume, ...) and
+# the charm's own (run-workflow, ...): each is a link to this file, and
+# openstack_base.actions runs the one its name says.
 import os
 import sys
 

@@ -11,7 +11,7 @@ import traceback
 
 from charmhelpers.core import hookenv, unitdata
 
-from openstack_base import upgrades
+from openstack_base import checklist, upgrades
 from openstack_base.instance import provide_charm_instance
 
 
@@ -27,8 +27,23 @@ def resume(charm):
 
 
 def restart_services(charm):
-    charm.restart_services()
-    return {'outcome': 'services restarted'}
+    wanted = (hookenv.action_get('services') or '').split()
+    unknown = sorted(set(wanted) - set(charm.services))
+    if unknown:
+        raise ActionRefused('unknown services: {} (this unit runs: {})'
+                            .format(' '.join(unknown),
+                                    ' '.join(charm.services)))
+    charm.restart_services(wanted or None)
+    return {'outcome': 'services restarted: {}'.format(
+        ' '.join(wanted or charm.services))}
+
+
+def security_checklist(charm):
+    results, failed = checklist.run(charm)
+    if failed:
+        raise ActionRefused('security checks failed: {}'.format(
+            ', '.join(failed)), results)
+    return dict(results, outcome='every security check passed')
 
 
 def openstack_upgrade(charm):
@@ -50,25 +65,32 @@ ACTIONS = {
     'pause': pause,
     'resume': resume,
     'restart-services': restart_services,
+    'security-checklist': security_checklist,
     'openstack-upgrade': openstack_upgrade,
 }
 
 
 class ActionRefused(Exception):
-    """The action cannot run as asked; its message tells the operator."""
+    """The action cannot run as asked; its message tells the operator,
+    its results (if any) say what was found."""
+
+    def __init__(self, message, results=None):
+        super().__init__(message)
+        self.results = results or {}
 
 
 def main(argv):
     name = os.path.basename(argv[0])
-    action = ACTIONS.get(name)
-    if action is None:
-        hookenv.action_fail('unknown action {}'.format(name))
-        return 0
     try:
         with provide_charm_instance() as charm:
+            action = ACTIONS.get(name) or charm.actions.get(name)
+            if action is None:
+                raise ActionRefused('unknown action {}'.format(name))
             result = action(charm)
         hookenv.action_set(result)
     except ActionRefused as refusal:
+        if refusal.results:
+            hookenv.action_set(refusal.results)
         hookenv.action_fail(str(refusal))
     except Exception as error:
         # Where, not what: an exception's message may carry a secret.

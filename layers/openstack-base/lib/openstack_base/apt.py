@@ -3,6 +3,7 @@
 import subprocess
 
 from charmhelpers import fetch
+from charmhelpers.core import hookenv
 
 from openstack_base import releases
 
@@ -45,3 +46,14 @@ def dist_upgrade(packages):
         '--option=Dpkg::Options::=--force-confnew',
         '--option=Dpkg::Options::=--force-confdef'])
     install(packages)
+
+
+def wanted_packages(charm):
+    """The payload, the packaged services and what the archive has of the
+    optional packages (each one missing logged, with what is lost)."""
+    found = [p for p in charm.optional_packages if in_archive(p)]
+    for missing in sorted(set(charm.optional_packages) - set(found)):
+        hookenv.log('{} is not in this archive: {}'.format(
+            missing, charm.optional_packages[missing]), hookenv.WARNING)
+    return (list(charm.packages) + list(charm.frontend_services) +
+            list(charm.token_cache_packages) + found)

@@ -1,10 +1,8 @@
-"""The OpenStack charm class: what a charm declares, and the steps
-(install, converge, upgrade, pause) that make it a running unit.
-
-A concrete charm sets class attributes (``name``, ``release``,
-``packages``, ``api_ports``, ``required_relations``, ...) and implements
-``daemons()``, ``get_amqp_credentials()`` and ``get_database_setup()``.
-Names shared with charms.openstack have its shapes; what differs:
+"""The OpenStack charm class: what a charm declares (``name``,
+``release``, ``packages``, ``api_ports``, ``required_relations``...;
+``daemons()``, ``get_amqp_credentials()``, ``get_database_setup()``) and
+the steps (install, converge, upgrade, pause) that make it a running
+unit. Names shared with charms.openstack have its shapes; what differs:
 
 ====================  ==============================================
 here                  charms.openstack
@@ -23,8 +21,8 @@ import functools
 from charmhelpers.core import hookenv
 
 from openstack_base import (
-    apt, config_files, ip, migration, options, releases, services, state,
-    status, tls, upgrades, validation,
+    apt, config_files, ip, migration, options, policyd, releases, services,
+    state, status, tls, upgrades, validation,
 )
 from openstack_base.instance import related_endpoints
 from openstack_base.registry import CharmRegistry, installed_version
@@ -38,7 +36,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     name = None
     release = None                  # first release the class handles
     packages = []
-    optional_packages = []          # installed where the archive has them
+    optional_packages = {}          # {package: what is lost without it}
     release_pkg = None              # its version tells the release
     package_codenames = {}          # {package: {upstream major: release}}
     user = group = None
@@ -56,13 +54,22 @@ class OpenStackCharm(metaclass=CharmRegistry):
     config_checks = options.CHECKS
     config_free = options.FREE
     config_companions = options.COMPANIONS
-    frontend_services = ['haproxy']     # packaged, run on every unit
+    # Packaged services run on every unit: the API frontend and the token
+    # cache; and what else the token cache needs.
+    frontend_services = ['haproxy', 'memcached']
+    token_cache_packages = ['python3-memcache']
     haproxy_conf = '/etc/haproxy/haproxy.cfg'
+    memcached_conf = '/etc/memcached.conf'
+    memcache_port = 11211
     tls_services = ['apache2']          # packaged, run while TLS is on
     apache_dir = tls.APACHE_DIR
     ssl_dir = '/etc/apache2/ssl'            # certificates in <dir>/<name>/
     ca_cert_dir = '/usr/local/share/ca-certificates'
     port_wait_seconds = 180
+    actions = {}                    # the charm's own: name -> f(charm)
+    log_dirs = []                   # where else the daemons log
+    policyd_dir = None              # the API's policy.d (overrides), and
+    policyd_services = []           # what reads it
 
     def __init__(self, release=None, config=None, endpoints=None):
         if release:
@@ -90,6 +97,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def custom_status(self):
         """(state, message) for a charm-specific condition, or None."""
         return None
+
+    def ready_message(self):
+        return 'Unit is ready'
 
     # --- facts about this unit --------------------------------------------
     @functools.cached_property
@@ -119,18 +129,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return version.split(':', 1)[-1].split('-', 1)[0]
 
     # --- configuration ----------------------------------------------------
-    @classmethod
-    def merged(cls, declaration):
-        """A dict declaration (config_checks, config_free) merged over the
-        class hierarchy, subclasses winning."""
-        merged = {}
-        for klass in reversed(cls.__mro__):
-            merged.update(vars(klass).get(declaration, {}))
-        return merged
-
     def config_problems(self):
         """[(option, reason)] for every option whose value is unusable."""
-        checks = dict(self.merged('config_checks'),
+        checks = dict(type(self).merged('config_checks'),
                       **{'openstack-origin': self._check_origin})
         problems = validation.problems(self.config, checks,
                                        self.config_companions)
@@ -161,7 +162,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def restart_map(self):
         """{config path: [services to restart when it changes]}"""
         restarts = {path: self.daemon_names for path in self.config_files}
-        restarts[self.haproxy_conf] = list(self.frontend_services)
+        restarts[self.haproxy_conf] = ['haproxy']
+        restarts[self.memcached_conf] = ['memcached']
         restarts[tls.site_path(self.apache_dir)] = list(self.tls_services)
         return restarts
 
@@ -176,17 +178,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def ports_to_check(self):
         return services.ports_to_check(self)
 
-    # --- endpoints and TLS ------------------------------------------------
-    def register_endpoints(self, keystone):
-        clustered = self.relations['ha'].ready
-        keystone.register_endpoints(
-            self.service_type, self.config.get('region', 'RegionOne'),
-            *(ip.endpoint_url(self, t, clustered)
-              for t in ('public', 'internal', 'admin')))
-
-    def certificate_request(self):
-        return tls.certificate_request(self)
-
+    # --- TLS --------------------------------------------------------------
     @functools.cached_property
     def tls_frontend(self):
         """The TLS frontend to run, or None: TLS is off."""
@@ -217,8 +209,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
             apt.install(self.all_packages())
 
     def all_packages(self):
-        return (list(self.packages) + list(self.frontend_services) +
-                [p for p in self.optional_packages if apt.in_archive(p)])
+        return apt.wanted_packages(self)
 
     # --- the converging step ----------------------------------------------
     def make_requests(self):
@@ -254,6 +245,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
         self.restarts.request(services.write_daemons(self))
         for path in self.render_configs(frontend):
             self.restarts.request(self.restart_map.get(path, []))
+        if policyd.apply(self):
+            self.restarts.request(self.policyd_services)
         state.set_rendered(True)
         if self.migrate_database():
             self.restarts.request(self.daemon_names)
@@ -279,15 +272,19 @@ class OpenStackCharm(metaclass=CharmRegistry):
 
     # --- pause / resume / status ------------------------------------------
     def pause(self):
+        running = self.services         # as they were before the pause
         state.set_paused(True)
-        services.stop_all(self.services)
+        self.relations['cluster'].announce_paused(True)
+        services.stop_all(running)
 
     def resume(self):
         state.set_paused(False)
+        self.relations['cluster'].announce_paused(False)
+        services.write_daemons(self)
         self.reconcile()
 
-    def restart_services(self):
-        self.restarts.request(self.services)
+    def restart_services(self, names=None):
+        self.restarts.request(names or self.services)
         self.reconcile()
 
     def workload_status(self):

@@ -5,12 +5,16 @@ import os
 
 from openstack_base import context, rendering, tls
 
+LOGROTATE = '/etc/logrotate.d/{}-charm'
+
 
 def wanted(charm, frontend):
     """{path: (template, group)} of every file the unit needs now."""
     files = {path: (template, charm.group)
              for path, template in charm.config_files.items()}
     files[charm.haproxy_conf] = ('haproxy.cfg', 'haproxy')
+    files[charm.memcached_conf] = ('memcached.conf', 'root')
+    files[LOGROTATE.format(charm.name)] = ('logrotate.conf', 'root')
     if frontend:
         files[tls.site_path(charm.apache_dir)] = (
             tls.APACHE_SITE + '.conf', 'root')

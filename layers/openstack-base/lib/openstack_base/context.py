@@ -6,6 +6,8 @@ under its ``context_name`` (``amqp``, ``database``, ``identity_service``,
 ``cluster``). Names follow the official OpenStack charms.
 """
 
+import os
+
 from openstack_base import ip, leadership, services
 
 
@@ -44,7 +46,36 @@ def options(charm, frontend):
         'service_name': charm.name,
         'cluster_address': charm.cluster_address,
         'release': charm.release,
+        'log_dirs': sorted(set(log_dirs(charm.daemons())) |
+                           set(charm.log_dirs)),
         'haproxy_stat_password': leadership.haproxy_stat_password(),
+        'memcache_port': charm.memcache_port,
+        'memcache_listen': ','.join(sorted({charm.cluster_address,
+                                            '127.0.0.1'})),
+        'memcache_secret_key': leadership.memcache_secret_key(),
+        'memcached_servers': memcached_servers(charm),
     })
     values.update(charm.template_options())
     return values
+
+
+def log_dirs(daemons):
+    """Where the daemons write: their --log-file (oslo.log) and the
+    stdout log the init script keeps in /var/log/<group>."""
+    found = set()
+    for daemon in daemons:
+        found.add('/var/log/{}'.format(daemon.group))
+        args = daemon.command
+        found.update(os.path.dirname(args[i + 1]) for i, arg in
+                     enumerate(args[:-1]) if arg == '--log-file')
+    return sorted(found)
+
+
+def memcached_servers(charm):
+    """Every unit's token cache, this unit's first."""
+    hosts = [charm.cluster_address] + sorted(
+        address for _, address in charm.relations['cluster'].cluster_hosts()
+        if address != charm.cluster_address)
+    return ','.join(
+        ('inet6:[{}]:{}' if ':' in host else '{}:{}').format(
+            host, charm.memcache_port) for host in hosts)

@@ -11,6 +11,9 @@ ENDPOINT_TYPES = {
     'internal': ('internal', 'os-internal-hostname'),
     'admin': ('admin', 'os-admin-hostname'),
 }
+# Endpoint type -> option naming the network (CIDR) of its address, for
+# deployments without network spaces (as the official charms have it).
+NETWORK_OPTIONS = {t: 'os-{}-network'.format(t) for t in ENDPOINT_TYPES}
 
 
 def binding_address(binding):
@@ -53,6 +56,15 @@ def network_holding(address):
     return None
 
 
+def address_in_network(cidr):
+    """This machine's address in the network ``cidr`` names, or None."""
+    if not cidr:
+        return None
+    network = ipaddress.ip_network(cidr, strict=False)
+    return next((str(i.ip) for _, i in local_networks() if i.ip in network),
+                None)
+
+
 def vip_in_network(vips, address):
     """The configured VIP in the same network as ``address`` (this
     unit's address on a binding), as the machine's interfaces say."""
@@ -78,7 +90,8 @@ def resolve_address(endpoint_type, config, clustered=False):
     hostname = config.get(hostname_option)
     if hostname:
         return hostname
-    address = binding_address(binding)
+    address = (address_in_network(config.get(NETWORK_OPTIONS[endpoint_type]))
+               or binding_address(binding))
     vips = (config.get('vip') or '').split()
     if clustered and vips:
         return vip_in_network(vips, address) or vips[0]

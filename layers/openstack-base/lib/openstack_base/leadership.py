@@ -7,6 +7,7 @@ import secrets
 from charmhelpers.core import hookenv
 
 HAPROXY_STAT_PASSWORD = 'haproxy-stat-password'
+MEMCACHE_SECRET_KEY = 'memcache-secret-key'
 
 
 def shared_value(key, make):
@@ -22,3 +23,7 @@ def shared_value(key, make):
 def haproxy_stat_password():
     return shared_value(HAPROXY_STAT_PASSWORD,
                         lambda: secrets.token_hex(16))
+
+
+def memcache_secret_key():
+    return shared_value(MEMCACHE_SECRET_KEY, lambda: secrets.token_hex(32))

@@ -17,6 +17,9 @@ CHECKS = {
     'os-public-hostname': validation.HOSTNAME,
     'os-internal-hostname': validation.HOSTNAME,
     'os-admin-hostname': validation.HOSTNAME,
+    'os-public-network': validation.network,
+    'os-internal-network': validation.network,
+    'os-admin-network': validation.network,
     'nagios_context': validation.matching(
         r'[A-Za-z0-9_-]+', 'letters, digits, _ and -', True),
     'nagios_servicegroups': validation.matching(
@@ -36,6 +39,8 @@ FREE = {
     'action-managed-upgrade': 'a boolean, typed by Juju',
     'debug': 'a boolean, typed by Juju',
     'use-syslog': 'a boolean, typed by Juju',
+    'use-policyd-override': 'a boolean, typed by Juju; the resource it '
+                            'names is checked on its own',
 }
 
 # Options usable only together: option -> the option it goes with.

@@ -29,6 +29,14 @@ class CharmRegistry(type):
                 family[release].__name__, name, release))
         family[release] = cls
 
+    def merged(cls, declaration):
+        """A dict declaration (config_checks, config_free) merged over the
+        class hierarchy, subclasses winning."""
+        found = {}
+        for klass in reversed(cls.__mro__):
+            found.update(vars(klass).get(declaration, {}))
+        return found
+
     def family_root(cls):
         """The first concrete class of this family (the one layer.yaml
         names)."""

@@ -11,9 +11,10 @@ offers is always present (None when unknown) and a misspelt one fails.
 
 import urllib.parse
 
+from charmhelpers.core import hookenv
 from charms.reactive import flags
 
-from openstack_base import ha, ip, nrpe, validation
+from openstack_base import ha, ip, nrpe, tls, validation
 from openstack_base.rendering import write_if_changed
 
 
@@ -183,7 +184,12 @@ class IdentityServiceHandler(RelationHandler):
     context_name = 'identity_service'
 
     def request(self):
-        self.charm.register_endpoints(self.endpoint)
+        # The VIP (or os-*-hostname) once hacluster has formed.
+        clustered = self.charm.relations['ha'].ready
+        self.endpoint.register_endpoints(
+            self.charm.service_type, self.charm.config.get('region'),
+            *(ip.endpoint_url(self.charm, t, clustered)
+              for t in ('public', 'internal', 'admin')))
 
     def data_checks(self):
         ep = self.endpoint
@@ -222,6 +228,19 @@ class PeerHandler(RelationHandler):
             self.endpoint.set_address(endpoint_type,
                                       ip.binding_address(binding))
 
+    def announce_paused(self, paused):
+        """Tell the peers whether this unit is paused; through the hook
+        tools, so that it works in an action too."""
+        for rid in hookenv.relation_ids(self.name):
+            hookenv.relation_set(rid, {'paused': str(bool(paused)).lower()})
+
+    def available_peers(self):
+        """The peer units that are not paused, sorted."""
+        return sorted(
+            unit for rid in hookenv.relation_ids(self.name)
+            for unit in hookenv.related_units(rid)
+            if hookenv.relation_get('paused', unit, rid) != 'true')
+
     def cluster_hosts(self):
         """[(unit name with a dash, address)] of every unit, sorted."""
         hosts = {self.charm.local_unit.replace('/', '-'):
@@ -251,7 +270,8 @@ class CertificatesHandler(RelationHandler):
     ready_flag = '{}.server.certs.available'
 
     def request(self):
-        self.endpoint.request_server_cert(*self.charm.certificate_request())
+        self.endpoint.request_server_cert(*tls.certificate_request(
+            self.charm))
 
 
 class MonitoringHandler(RelationHandler):

@@ -5,7 +5,7 @@ the API answers. Assessed once, at the end of every hook."""
 from charmhelpers.core import hookenv
 from charms.reactive.helpers import data_changed
 
-from openstack_base import daemons, state
+from openstack_base import daemons, policyd, state
 
 PAUSED_MESSAGE = "Paused. Use 'resume' action to resume normal service."
 
@@ -42,13 +42,23 @@ def incomplete_label(handler):
 
 
 def workload_status(charm):
-    """(state, message) that juju status should show for this unit."""
+    """(state, message) that juju status should show for this unit;
+    prefixed while policy overrides are in force."""
+    state, message = _workload_status(charm)
+    return state, (policyd.PREFIX + message if policyd.active(charm)
+                   else message)
+
+
+def _workload_status(charm):
     if state.paused():
         return 'maintenance', PAUSED_MESSAGE
     problems = charm.config_problems()
     if problems:
         return 'blocked', 'Invalid config: ' + '; '.join(
             '{}: {}'.format(o, r) for o, r in problems)
+    bad_override = policyd.problem(charm)
+    if bad_override:
+        return 'blocked', 'Invalid policy override: ' + bad_override
     bad_data = charm.relation_problems()
     if bad_data:
         return 'blocked', 'Invalid relation data: ' + '; '.join(
@@ -72,7 +82,7 @@ def workload_status(charm):
             'leader)'
     if not state.rendered():
         return 'waiting', 'Configuration not yet rendered'
-    return service_status(charm) or ('active', 'Unit is ready')
+    return service_status(charm) or ('active', charm.ready_message())
 
 
 def service_status(charm):

@@ -126,3 +126,16 @@ def one_of(*choices):
             return 'must be one of {}'.format(', '.join(choices))
         return None
     return check
+
+
+def network(value):
+    """A network in CIDR form ('10.5.0.0/16'); empty is unset."""
+    if not value:
+        return None
+    try:
+        if '/' in str(value):
+            ipaddress.ip_network(str(value), strict=False)
+            return None
+    except ValueError:
+        pass
+    return 'must be a network in CIDR form, e.g. 10.5.0.0/16'

@@ -5,25 +5,34 @@ Processes on each unit:
   haproxy, with api_workers forked processes and cron triggers OFF;
 - mistral-engine, mistral-executor (one or more processes each) and
   mistral-event-engine;
-- mistral-cron-trigger, on the leader only: a one-worker API process
-  bound to loopback whose only job is the cron trigger loop. So cron
-  triggers fire once per period for the whole application, and the
-  database polling it costs does not grow with units or API workers.
+- mistral-cron-trigger, on one unit only (the leader, or a peer while
+  the leader is paused): a one-worker API process bound to loopback
+  whose only job is the cron trigger loop. So cron triggers fire once
+  per period for the whole application, and the database polling it
+  costs does not grow with units or API workers.
 """
 
+import glob
 import math
 import os
 
 from charmhelpers.core import hookenv
 
-from openstack_base import validation
+from openstack_base import rendering, state, validation
 from openstack_base.charm import OpenStackCharm
 from openstack_base.daemons import Daemon
+
+from charm.openstack import job_actions, jobs
+from charm.openstack.mistral_api import Mistral, MistralError
 
 MISTRAL_CONF = '/etc/mistral/mistral.conf'
 CRON_CONF = '/etc/mistral/mistral-cron-trigger.conf'
 SERVER = '/usr/bin/mistral-server'
 CRON_TRIGGER_PORT = 8959        # loopback only, never behind haproxy
+CRON_TRIGGER_UNIT = 'cron-trigger-unit'     # leader setting
+LOG_DIR = '/var/log/mistral'
+# What every workflow and task did, from every daemon of the unit.
+WF_TRACE_LOG = LOG_DIR + '/mistral-wf-trace.log'
 
 # Processes per unit when worker-multiplier is unset. Measured on 2 cores
 # (Debian 15.0.0): a second engine doubled the throughput of a 10-task
@@ -44,8 +53,10 @@ class MistralCharm(OpenStackCharm):
     packages = ['mistral-api', 'mistral-engine', 'mistral-executor',
                 'mistral-event-engine', 'python3-mistralclient',
                 'python3-pymysql', 'python3-psycopg2']
-    # OpenStack actions (nova.*, keystone.*); Debian does not package it.
-    optional_packages = ['python3-mistral-extra']
+    # Installed where the archive has it (Ubuntu does, Debian does not).
+    optional_packages = {'python3-mistral-extra': (
+        'no OpenStack actions (nova.*, glance.*, ...) and none of '
+        "mistral-extra's standard workflows")}
     user = group = 'mistral'
     required_relations = ['amqp', 'identity-service', ('shared-db', 'db')]
     api_ports = {'mistral-api': {'public': 8989, 'admin': 8989,
@@ -54,6 +65,13 @@ class MistralCharm(OpenStackCharm):
     endpoint_path = '/v2'
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf'}
+    mistral_conf = MISTRAL_CONF
+    ssh_key = '/var/lib/mistral/.ssh/juju-jobs'     # ~mistral/.ssh
+    actions = job_actions.ACTIONS
+    logging_conf = '/etc/mistral/logging-{}.conf'   # per daemon
+    log_dirs = [LOG_DIR]
+    policyd_dir = '/etc/mistral/policy.d'   # oslo.policy's policy_dirs
+    policyd_services = ['mistral-api']
     db_migration_cmds = [
         ['mistral-db-manage', '--config-file', MISTRAL_CONF, 'upgrade',
          'head'],
@@ -70,8 +88,18 @@ class MistralCharm(OpenStackCharm):
                                                              integer=True),
         'execution-expiration-ignored-states': validation.words_from(
             'SUCCESS', 'ERROR', 'CANCELLED'),
+        'coordination-backend-url': validation.matching(
+            r'[a-z][a-z0-9+]*://\S*', 'a tooz URL (e.g. redis://host:6379)'),
+        jobs.OPTION: jobs.config_check,
+        'ssh-private-key': validation.base64_pem(
+            'OPENSSH PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY',
+            'PRIVATE KEY'),
     }
-    config_free = {'cron-trigger-enabled': 'a boolean, typed by Juju'}
+    config_free = {
+        'cron-trigger-enabled': 'a boolean, typed by Juju',
+        'allow-action-execution-deletion': 'a boolean, typed by Juju',
+        'use-internal-endpoints': 'a boolean, typed by Juju',
+    }
 
     def get_amqp_credentials(self):
         """RabbitMQ user and vhost, as the official charms name them."""
@@ -95,12 +123,13 @@ class MistralCharm(OpenStackCharm):
         command = [SERVER, '--server', role]
         for path in (MISTRAL_CONF,) + config_files:
             command += ['--config-file', path]
-        command += ['--log-file', '/var/log/mistral/{}.log'.format(name)]
+        # The log file and the workflow trace: see templates/logging.conf.
+        command += ['--log-config-append', self.logging_conf.format(name)]
         return Daemon(name, description, command, self.user, self.group)
 
     def daemons(self):
         """The API, engines, executors and event engine; the cron
-        trigger process on the leader only."""
+        trigger process on one unit only."""
         found = [self._server('mistral-api', 'Mistral API', 'api')]
         for kind, label in (('engine', 'Engine'), ('executor', 'Executor')):
             for n in range(1, self.process_count(kind) + 1):
@@ -109,11 +138,111 @@ class MistralCharm(OpenStackCharm):
                 found.append(self._server(name, 'Mistral ' + label, kind))
         found.append(self._server('mistral-event-engine',
                                   'Mistral Event Engine', 'event-engine'))
-        if self.config.get('cron-trigger-enabled') and hookenv.is_leader():
+        if (self.config.get('cron-trigger-enabled') and
+                self.cron_trigger_unit() == self.local_unit):
             found.append(self._server('mistral-cron-trigger',
                                       'Mistral cron triggers', 'api',
                                       CRON_CONF))
         return found
+
+    # --- scheduled jobs from config ---------------------------------------
+    def converge(self):
+        super().converge()
+        self.reconcile_jobs()
+
+    def reconcile_jobs(self):
+        """On the leader, once Mistral runs: make it hold the workflows and
+        cron triggers of the workflows option. What cannot be applied is
+        kept in leader settings for the status; an API not yet answering
+        is tried again at the next hook."""
+        if not hookenv.is_leader() or self.config_problems() or \
+                not self.should_run():
+            return
+        try:
+            jobs.reconcile(self.config.get(jobs.OPTION),
+                           Mistral.from_conf(self.mistral_conf))
+        except jobs.Invalid as error:
+            hookenv.leader_set({jobs.PROBLEM: str(error)})
+        except MistralError as error:
+            if error.status is None:
+                hookenv.log('scheduled jobs wait: {}'.format(error),
+                            hookenv.WARNING)
+            else:
+                hookenv.leader_set({jobs.PROBLEM: 'Mistral refused: {}'
+                                    .format(error)})
+
+    def custom_status(self):
+        problem = hookenv.is_leader() and hookenv.leader_get(jobs.PROBLEM)
+        if problem:
+            return ('blocked',
+                    'Invalid config: {}: {}'.format(jobs.OPTION, problem))
+        return None
+
+    def ready_message(self):
+        managed = jobs.summary()
+        return 'Unit is ready' + (' ({})'.format(managed) if managed else '')
+
+    # --- logging ----------------------------------------------------------
+    @property
+    def restart_map(self):
+        restarts = super().restart_map
+        restarts.update({self.logging_conf.format(name): [name]
+                         for name in self.daemon_names})
+        return restarts
+
+    def render_configs(self, frontend):
+        """The config files, and how each daemon logs; the changed
+        paths. Logging files of daemons no longer run go."""
+        changed = super().render_configs(frontend)
+        wanted = set()
+        for name in self.daemon_names:
+            path = self.logging_conf.format(name)
+            wanted.add(path)
+            text = rendering.render('logging.conf', {
+                'daemon': name, 'log_dir': LOG_DIR,
+                'wf_trace_log': WF_TRACE_LOG,
+                'debug': self.config.get('debug'),
+                'use_syslog': self.config.get('use-syslog')}, self.release)
+            if rendering.write_if_changed(path, text, group=self.group):
+                changed.add(path)
+        for path in glob.glob(self.logging_conf.format('*')):
+            if path not in wanted:
+                rendering.remove_if_present(path)
+        return changed | self.install_ssh_key()
+
+    def install_ssh_key(self):
+        """The executors' key for std.ssh (``private_key_filename:
+        juju-jobs``, in the mistral user's ~/.ssh), or its removal."""
+        key = validation.decode_base64(self.config.get('ssh-private-key')
+                                       or '')
+        if not key:
+            return ({self.ssh_key} if rendering.remove_if_present(
+                self.ssh_key) else set())
+        rendering.secure_dir(os.path.dirname(self.ssh_key), self.group)
+        written = rendering.write_if_changed(
+            self.ssh_key, key if key.endswith('\n') else key + '\n',
+            group=self.group)
+        return {self.ssh_key} if written else set()
+
+    def pause(self):
+        """Stop, and (on the leader) hand the cron triggers on."""
+        super().pause()
+        self.cron_trigger_unit()
+
+    def cron_trigger_unit(self):
+        """The one unit that runs the cron trigger process: the leader,
+        or, while the leader is paused, a peer that is not. The leader
+        decides and says so in leader settings; every unit follows (the
+        leader-settings-changed hook), so when leadership or the choice
+        moves, the old unit stops its process as the new one starts."""
+        chosen = hookenv.leader_get(CRON_TRIGGER_UNIT) or None
+        if hookenv.is_leader():
+            wanted = self.local_unit if not state.paused() else next(
+                iter(self.relations['cluster'].available_peers()), None)
+            if wanted != chosen:
+                hookenv.leader_set({CRON_TRIGGER_UNIT: wanted or ''})
+            return wanted
+        return chosen
 
     # --- templates --------------------------------------------------------
     def template_options(self):
