@@ -63,7 +63,9 @@ class Lifecycle:
             state['units'][unit]['life'] = 'dying'
             state['applications'][app]['units'].remove(unit)
             for _rel_id, relation in m.relations_of(state, app):
-                relation['units'].pop(unit, None)
+                # still readable in the others' -departed hooks, as in Juju
+                relation.setdefault('departed', {})[unit] = \
+                    relation['units'].pop(unit, {})
             was_leader = state['applications'][app]['leader'] == unit
             if was_leader:
                 self._lose_leader(state, app)
@@ -77,6 +79,9 @@ class Lifecycle:
         with self.model.edit() as state:
             del state['units'][unit]
         self.runner.settle()
+        with self.model.edit() as state:
+            for _rel_id, relation in m.relations_of(state, app):
+                relation.get('departed', {}).pop(unit, None)
         self.elect(app)
 
     def _leave_relations(self, unit, seen):

@@ -281,6 +281,9 @@ class RelationSim:
         unit = unit or (None if app else hookenv.remote_unit())
         if app is not None:
             mine = app == self.local_unit.split('/')[0]
+            if mine and not self.leader:  # as Juju's relation-get refuses
+                raise RuntimeError('permission denied: only the leader '
+                                   'can read its own application settings')
             data = rel.local_app if mine else rel.app_data
         elif unit == self.local_unit:
             data = rel.local

@@ -74,8 +74,11 @@ class IdentityServiceClient(Endpoint):
         remote unit that has it; None when absent, empty or ``__null__``.
         """
         app_key = APP_KEY_RENAMES.get(key, key.replace('_', '-'))
+        # Only where a remote unit joined: before that charms.reactive
+        # takes our own application for the remote one, and reading our
+        # own application data is refused to a unit that is not leader.
         candidates = [relation.received_app_raw.get(app_key)
-                      for relation in self.relations]
+                      for relation in self.relations if relation.joined_units]
         candidates += [unit.received_raw.get(key)
                        for unit in self.all_joined_units]
         for value in candidates:

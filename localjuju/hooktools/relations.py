@@ -32,10 +32,13 @@ def relation_get(ctx, opts, args):
     who = args[1] if len(args) > 1 else ctx.remote_unit
     if not who:
         raise ToolError('no unit id specified')
-    if who not in relation['units']:
+    data = relation['units'].get(who)
+    if data is None and who == ctx.remote_unit:
+        # the unit departing in this -departed hook: its last settings
+        data = relation.get('departed', {}).get(who)
+    if data is None:
         raise ToolError('cannot read settings for unit "{}" in relation '
                         '{}: settings not found'.format(who, rel_id))
-    data = relation['units'][who]
     if who == ctx.unit:
         data = merged(data, (ctx.pending(state, rel_id) or {})
                       .get('unit', {}))

@@ -58,6 +58,10 @@ def test_remove_leader_elects_another_after_the_lease(three):
     for unit in ('toy/1', 'toy/2'):
         assert ['cluster-relation-departed', 'toy/0'] in hooks_seen(
             three, unit)
+        departed = machine_of(three.model, state, unit).host_path(
+            '/var/lib/charm/toy/departed')
+        with open(departed) as seen:
+            assert seen.read() == 'toy/0 toy/0\n'
     assert ['leader-elected'] in hooks_seen(three, 'toy/1')
     after = hooks_seen(three, 'toy/2')
     last = max(n for n, hook in enumerate(after)

@@ -152,3 +152,24 @@ def test_endpoint_checksums_tolerate_garbage(sim, identity):
 def test_password_not_logged(sim, identity):
     sim.change(identity, 'keystone/0', KEYSTONE_UNIT_DATA)
     assert 'ks-s3cret' not in sim.logged()
+
+
+def test_a_new_non_leader_unit_reads_no_app_data_before_keystone_joins(
+        tmp_path):
+    # A unit added to a related application sees the relation (after
+    # relation-created) before keystone's unit joins it: charms.reactive
+    # then takes our own application for the remote one, whose data a
+    # non-leader may not read.
+    from relation_sim import RelationSim
+    sim = RelationSim(tmp_path, local_unit='mistral/1', leader=False)
+    try:
+        rid = sim.relate('identity-service', 'keystone')
+        with sim.hook('identity-service-relation-created', rid):
+            assert sim.endpoint('identity-service').service_host() is None
+        sim.join(rid, 'keystone/0')
+        sim.change(rid, 'keystone/0', KEYSTONE_UNIT_DATA)
+        with sim.hook('update-status'):
+            assert sim.endpoint(
+                'identity-service').service_host() == '10.5.2.1'
+    finally:
+        sim.close()
