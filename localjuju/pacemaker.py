@@ -137,11 +137,13 @@ class Monitor:
         for unit, address in sorted(conf.get('nodes', {}).items()):
             machine = Machine(conf['root'], unit, address)
             if machine.net is None or not machine.powered():
+                # Only corosync's token timeout declares a silent node
+                # dead: until then it keeps its resources, unmonitored.
                 self.lost_since.setdefault(unit, now)
-                if now - self.lost_since[unit] >= conf.get('token', 3):
-                    continue
-            else:
-                self.lost_since.pop(unit, None)
+                if now - self.lost_since[unit] < conf.get('token', 3):
+                    healthy.append(unit)
+                continue
+            self.lost_since.pop(unit, None)
             ok, checked = self.services.get(unit, (True, 0))
             if now - checked >= conf.get('interval', 5):
                 ok = all(subprocess.run(
@@ -150,7 +152,7 @@ class Monitor:
                     timeout=20).returncode == 0
                     for name in conf.get('clones', []))
                 self.services[unit] = (ok, now)
-            if ok and unit not in self.lost_since:
+            if ok:
                 healthy.append(unit)
         return healthy
 

@@ -14,16 +14,18 @@ from localjuju.testing import (  # noqa: F401 (fixtures)
 # Modules deploying Mistral (test_mistral_*) run after all others, so the
 # providers' own tests never run while a deployment is live. The
 # PostgreSQL one comes first (its first tests need a fresh deployment),
-# the MySQL one last (switching variant destroys the PostgreSQL one), any
-# other in between, reusing the PostgreSQL deployment.
-FIRST, LAST = 'test_mistral_postgresql', 'test_mistral_mysql'
+# then any other reusing it, then the MySQL one (switching variant
+# destroys the PostgreSQL one), then the HA stories, which grow the MySQL
+# deployment to three units.
+ORDER = {'test_mistral_postgresql': 1, 'test_mistral_mysql': 3,
+         'test_mistral_ha': 4}
 
 
 def running_order(item):
     name = item.module.__name__.rpartition('.')[2]
     if not name.startswith('test_mistral_'):
         return 0
-    return {FIRST: 1, LAST: 3}.get(name, 2)
+    return ORDER.get(name, 2)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -10,6 +10,7 @@ rendered mistral.conf, the REST API with a Keystone token.
 """
 
 import configparser
+import json
 import os
 import subprocess
 import time
@@ -107,8 +108,9 @@ class Deployment:
         return self.controller.run_action(
             UNIT, name, ['{}={}'.format(k, v) for k, v in params.items()])
 
-    def wait_ready(self, timeout=READY_TIMEOUT, message='Unit is ready'):
-        return wait_for_workload(self.controller, UNIT, message=message,
+    def wait_ready(self, timeout=READY_TIMEOUT, message='Unit is ready',
+                   unit=UNIT):
+        return wait_for_workload(self.controller, unit, message=message,
                                  timeout=timeout)
 
     def wait_serving(self, timeout=60):
@@ -120,11 +122,19 @@ class Deployment:
             self.controller.destroy()
 
     # -- observations ----------------------------------------------------
-    def unit_record(self):
-        return self.model.read()['units'][UNIT]
+    def unit_record(self, unit=UNIT):
+        return self.model.read()['units'][unit]
 
-    def workload(self):
-        record = self.unit_record()
+    def units(self):
+        """The application's units, lowest number first."""
+        return sorted(self.model.read()['applications'][APP]['units'],
+                      key=lambda unit: int(unit.split('/')[1]))
+
+    def leader(self):
+        return self.model.read()['applications'][APP]['leader']
+
+    def workload(self, unit=UNIT):
+        record = self.unit_record(unit)
         return record['workload']['status'], record['workload']['message']
 
     def history(self, since=0):
@@ -143,35 +153,51 @@ class Deployment:
     def address(self, unit=UNIT):
         return self.model.read()['units'][unit]['address']
 
-    def machine(self):
-        return machine_of(self.model, self.model.read(), UNIT)
+    def machine(self, unit=UNIT):
+        return machine_of(self.model, self.model.read(), unit)
 
-    def inside(self, *command, check=True):
-        """Run a command inside the unit (its namespaces)."""
-        return subprocess.run(self.machine().enter_command() + list(command),
-                              capture_output=True, text=True, check=check)
+    def inside(self, *command, check=True, unit=UNIT):
+        """Run a command inside a unit (its namespaces)."""
+        return subprocess.run(
+            self.machine(unit).enter_command() + list(command),
+            capture_output=True, text=True, check=check)
 
-    def pid(self, service):
+    def pid(self, service, unit=UNIT):
         """The live PID of a service, or None when it is not running."""
-        found = self.inside('cat', PIDFILES[service], check=False)
+        found = self.inside('cat', PIDFILES[service], check=False,
+                            unit=unit)
         text = found.stdout.strip()
         if found.returncode != 0 or not text.isdigit():
             return None
         return int(text) if os.path.exists('/proc/' + text) else None
 
-    def pids(self, services=SERVICES):
-        return {name: self.pid(name) for name in services}
+    def pids(self, services=SERVICES, unit=UNIT):
+        return {name: self.pid(name, unit) for name in services}
 
-    def service_running(self, service):
+    def service_running(self, service, unit=UNIT):
         return self.inside('service', service, 'status',
-                           check=False).returncode == 0
+                           check=False, unit=unit).returncode == 0
 
-    def mistral_conf(self):
+    def mistral_conf(self, unit=UNIT):
         parser = configparser.ConfigParser(interpolation=None,
                                            strict=False)
         parser.read_string(self.inside(
-            'cat', '/etc/mistral/mistral.conf').stdout)
+            'cat', '/etc/mistral/mistral.conf', unit=unit).stdout)
         return parser
+
+    def vip_holder(self, hacluster='mistral-hacluster'):
+        """The unit whose host holds the VIP now (pacemaker's placement),
+        or None."""
+        path = os.path.join(self.model.root, 'providers', hacluster,
+                            'cib.json.placement')
+        try:
+            with open(path) as stored:
+                placed = list(json.load(stored).values())
+        except (OSError, ValueError):
+            return None
+        addresses = {record['address']: unit for unit, record in
+                     self.model.read()['units'].items()}
+        return addresses.get(placed[0]['address']) if placed else None
 
     def client(self):
         return Mistral.from_model(self.model.root)

@@ -22,6 +22,8 @@ def run(charm):
     if done(charm) or not hookenv.is_leader():
         return False
     hookenv.status_set('maintenance', 'Migrating the database')
+    hookenv.log('Migrating the database to {}'.format(charm.release),
+                hookenv.INFO)
     for name in charm.daemon_names:
         daemons.stop(name)
     for cmd in charm.db_migration_cmds:
