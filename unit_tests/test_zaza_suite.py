@@ -25,6 +25,7 @@ import subprocess
 import sys
 import unittest
 
+import jinja2
 import pytest
 import yaml
 
@@ -52,7 +53,8 @@ TESTS_OPTIONS_KEYS = {'force_deploy', 'trust', 'ignore_hard_deploy_errors'}
 PEER_CHARMS = {
     'keystone': {
         'endpoints': {'identity-service': ('keystone', 'provides'),
-                      'shared-db': ('mysql-shared', 'requires')}},
+                      'shared-db': ('mysql-shared', 'requires'),
+                      'certificates': ('tls-certificates', 'requires')}},
     'rabbitmq-server': {
         'endpoints': {'amqp': ('rabbitmq', 'provides')}},
     'mysql-router': {
@@ -63,6 +65,12 @@ PEER_CHARMS = {
         'endpoints': {'db-router': ('mysql-router', 'provides')}},
     'postgresql': {
         'endpoints': {'db': ('pgsql', 'provides')}},
+    'hacluster': {
+        'subordinate': True,
+        'endpoints': {'ha': ('hacluster', 'provides')}},
+    'vault': {
+        'endpoints': {'certificates': ('tls-certificates', 'provides'),
+                      'shared-db': ('mysql-shared', 'requires')}},
 }
 COUNTERPART = {'requires': 'provides', 'provides': 'requires'}
 MISTRAL_REQUIRED = ('amqp', 'identity-service')
@@ -511,3 +519,19 @@ def test_zaza_runner_cli_loads():
                             text=True, cwd=SRC)
     assert result.returncode == 0, result.stderr[-2000:]
     assert '--smoke' in result.stdout
+
+
+def test_ha_bundle_three_units_behind_hacluster_with_tls():
+    bundle = load_bundle('noble-caracal-ha')
+    assert bundle['applications']['mistral']['num_units'] == 3
+    pairs = [sorted(p) for p in bundle['relations']]
+    assert ['mistral-hacluster:ha', 'mistral:ha'] in pairs
+    assert ['mistral:certificates', 'vault:certificates'] in pairs
+    hacluster = bundle['applications']['mistral-hacluster']
+    assert hacluster['options']['cluster_count'] == 3
+    # zaza renders the bundle's overlay with the test cloud's VIP
+    overlay = (BUNDLE_DIR / 'overlays' / 'noble-caracal-ha.yaml.j2')
+    rendered = jinja2.Template(overlay.read_text()).render(
+        OS_VIP00='10.5.100.1')
+    assert yaml.safe_load(rendered) == {
+        'applications': {'mistral': {'options': {'vip': '10.5.100.1'}}}}

@@ -7,21 +7,24 @@ the catalog; the VIP spreads requests over every unit's API; a host lost
 under load, then the VIP's own host; scale down and back up; TLS at the
 VIP. Figures are printed (`pytest -s` shows them)."""
 
+import datetime
 import os
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
 
 import pytest
+import yaml
 
 from local import workflows
 from local.mistral_api import Mistral
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
-from local.tests.mistral_site import READY_TIMEOUT, wait_until
+from local.tests.mistral_site import CHARM, READY_TIMEOUT, wait_until
 
 pytestmark = pytest.mark.needs_root
 
@@ -138,7 +141,7 @@ class Load:
         except OSError:
             ok = False
         with self.lock:
-            self.results.append((sent, ok))
+            self.results.append((sent, ok, time.monotonic()))
 
     def _send(self):
         workers, next_at = [], time.monotonic()
@@ -166,19 +169,12 @@ class Load:
 
     def figures(self):
         """(sent, succeeded, longest outage in s): the outage is the
-        span from the first failed request to the next one that
-        succeeded."""
-        results = sorted(self.results)
-        outage, failing_since = 0.0, None
-        for sent, ok in results:
-            if not ok and failing_since is None:
-                failing_since = sent
-            elif ok and failing_since is not None:
-                outage = max(outage, sent - failing_since)
-                failing_since = None
-        if failing_since is not None:
-            outage = max(outage, results[-1][0] - failing_since)
-        return len(results), sum(ok for _, ok in results), outage
+        longest time in which no request was answered successfully
+        (requests held up by a moving VIP count as well as failed ones)."""
+        answered = sorted(done for _, ok, done in self.results if ok)
+        gaps = [b - a for a, b in zip(answered, answered[1:])]
+        return (len(self.results), len(answered),
+                max(gaps, default=float(LOAD_SECONDS)))
 
 
 def report(what, load):
@@ -230,7 +226,7 @@ def test_the_vip_moves_off_a_lost_host_within_pacemakers_bound(cloud):
     # requests succeed again right after the move: what failed is what
     # was in flight on the dead host or sent before the VIP moved
     assert outage <= VIP_FAILOVER + 2, outage
-    late = [ok for sent_at, ok in load.results
+    late = [ok for sent_at, ok, _ in load.results
             if sent_at > killed_at + moved_after + 2]
     assert late and all(late), late.count(False)
     revive(cloud, holder)
@@ -302,6 +298,100 @@ def test_scale_down_to_two_and_back_to_three(cloud):
     follows(cloud)
     assert cloud.address(added) in mysql_hosts_granted()
     runs_a_workflow(cloud)
+
+
+# -- cron triggers across leadership changes -----------------------------
+def created(execution):
+    return datetime.datetime.strptime(execution['created_at'],
+                                      '%Y-%m-%d %H:%M:%S')
+
+
+def cron_units(deployed):
+    return [unit for unit in deployed.units()
+            if deployed.pid('mistral-cron-trigger', unit)]
+
+
+def test_a_cron_trigger_fires_once_a_minute_through_leader_changes(cloud):
+    api = vip_client(cloud)
+    api.create_workflows(SHARED.CRON_DEFINITION)
+    name = 'ha-every-minute'
+    api.delete_cron_trigger(name)
+    before = {e['id'] for e in api.executions(SHARED.CRON_WORKFLOW)}
+
+    def fired():
+        return sorted((e for e in api.executions(SHARED.CRON_WORKFLOW)
+                       if e['id'] not in before), key=created)
+
+    def next_fire(count):
+        return wait_until(lambda: len(fired()) >= count and fired(),
+                          'cron execution {}'.format(count), 150)
+
+    assert cron_units(cloud) == [cloud.leader()]
+    api.create_cron_trigger(name, SHARED.CRON_WORKFLOW, SHARED.CRON_PATTERN)
+    paused = None
+    try:
+        next_fire(1)
+        removed = cloud.leader()        # minute 2: the leader goes
+        cloud.controller.remove_unit(removed)
+        assert cron_units(cloud) == [cloud.leader()]
+        next_fire(2)
+        paused = cloud.leader()         # minute 3: the new leader pauses
+        cloud.controller.run_action(paused, 'pause', [])
+        assert cloud.leader() == paused
+        handed = cron_units(cloud)
+        assert len(handed) == 1 and handed != [paused], handed
+        next_fire(3)
+        next_fire(4)
+        time.sleep(20)                  # time for a duplicate to show
+        executions = fired()
+    finally:
+        api.delete_cron_trigger(name)
+        if paused:
+            cloud.controller.run_action(paused, 'resume', [])
+    times = [created(e) for e in executions]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    shown = [t.strftime('%H:%M:%S') for t in times]
+    print('\ncron executions with the leader removed, then paused: {} at '
+          '{}; gaps {} s'.format(len(times), shown, gaps))
+    # once a minute; one may be late by the hand-over, none twice
+    minutes = [t.replace(second=0) for t in times]
+    assert len(set(minutes)) == len(minutes), times
+    assert all(30 <= gap <= 90 for gap in gaps), gaps
+    assert (minutes[-1] - minutes[0]).total_seconds() == \
+        60 * (len(minutes) - 1), times
+    assert cron_units(cloud) == [cloud.leader()]   # back on the leader
+    cloud.controller.add_unit('mistral')            # three again
+    wait_all_ready(cloud)
+
+
+JOB = """version: '2.0'
+ha_job_report:
+  tasks:
+    say:
+      action: std.echo output=hello
+"""
+
+
+def test_the_new_leader_reconciles_the_workflows_option(cloud):
+    assert cloud.leader() != 'mistral/0'   # leadership moved above
+    sys.path.insert(0, os.path.join(CHARM, 'lib'))
+    from charm.openstack.mistral_api import Mistral as CharmMistral
+    service = CharmMistral.from_conf(os.path.join(
+        cloud.machine(cloud.leader()).host_path('/etc/mistral'),
+        'mistral.conf'))
+
+    def names():
+        return set(service.workflows('juju'))
+
+    cloud.controller.config('mistral', ['workflows=' + yaml.safe_dump(
+        {'workflows': JOB})])
+    try:
+        assert cloud.unit_record(cloud.leader()).get('error') is None
+        assert names() == {'ha_job_report'}
+    finally:
+        cloud.controller.config('mistral', reset=['workflows'])
+    assert names() == set()
+    wait_all_ready(cloud)
 
 
 # -- TLS at the VIP -------------------------------------------------------

@@ -6,6 +6,7 @@ and keystone gets https URLs. Taking it away goes back to plain HTTP."""
 import base64
 import json
 import os
+import socket
 import stat
 
 import pytest
@@ -173,7 +174,8 @@ def test_tls_from_vault(tls_unit):
     sent = unit.juju.local_data(certificates)
     assert sent['unit_name'] == 'mistral_0'
     assert sent['common_name'] == '10.0.0.10'
-    assert yaml.safe_load(sent['sans']) == ['10.0.0.10']
+    assert yaml.safe_load(sent['sans']) == sorted(
+        ['10.0.0.10', socket.gethostname()])
     # Asked, not yet answered: still plain.
     assert_plain(unit)
 
@@ -255,8 +257,8 @@ def test_certificate_request_names_every_endpoint(unit):
     from openstack_base import tls
     cn, sans = tls.certificate_request(charm)
     assert cn == 'mistral.example.com'
-    assert sans == ['10.0.0.10', '10.0.0.100', '10.1.0.100',
-                    'mistral.example.com']
+    assert sans == sorted(['10.0.0.10', '10.0.0.100', '10.1.0.100',
+                           'mistral.example.com', socket.gethostname()])
 
 
 def test_nrpe_checks_the_api_over_tls(unit):

@@ -9,6 +9,7 @@ scheme) with the files written here.
 
 import collections
 import os
+import socket
 import subprocess
 import tempfile
 
@@ -207,6 +208,8 @@ def certificate_request(charm):
         names.add(ip.resolve_address(endpoint_type, charm.config))
         names.add(ip.binding_address(binding))
     names.update((charm.config.get('vip') or '').split())
+    # the machine's own name, which clients and peers resolve
+    names.add(socket.gethostname())
     return cn, sorted(names)
 
 
