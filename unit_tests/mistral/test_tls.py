@@ -282,3 +282,16 @@ def test_a_mismatched_certificate_from_vault_blocks_and_keeps_serving(
     assert not site(unit).exists()
     assert not (unit.paths['ssl'] / 'mistral').exists()
     assert ini(unit.conf)['api']['port'] == '8979'
+
+
+def test_the_certificate_is_valid_at_every_units_address(tls_unit):
+    # haproxy on any unit may hand a TLS connection to any unit's frontend
+    unit = tls_unit
+    peers = unit.juju.relate('cluster', 'mistral')
+    unit.juju.join(peers, 'mistral/1', {'private-address': '10.0.0.11'})
+    certificates = add_peer(unit, 'certificates', 'vault')
+    sent = yaml.safe_load(unit.juju.local_data(certificates)['sans'])
+    assert {'10.0.0.10', '10.0.0.11'} <= set(sent)
+    unit.juju.join(peers, 'mistral/2', {'private-address': '10.0.0.12'})
+    sent = yaml.safe_load(unit.juju.local_data(certificates)['sans'])
+    assert {'10.0.0.10', '10.0.0.11', '10.0.0.12'} <= set(sent)

@@ -201,7 +201,8 @@ def site_path(apache_dir=APACHE_DIR):
 
 def certificate_request(charm):
     """(cn, sans) of the one server certificate a unit asks for: its
-    public name, and every name or address clients may use."""
+    public name, and every name or address clients may use, every peer's
+    included."""
     cn = ip.resolve_address('public', charm.config)
     names = {cn, charm.cluster_address}
     for endpoint_type, (binding, _) in ip.ENDPOINT_TYPES.items():
@@ -210,6 +211,10 @@ def certificate_request(charm):
     names.update((charm.config.get('vip') or '').split())
     # the machine's own name, which clients and peers resolve
     names.add(socket.gethostname())
+    # haproxy passes TLS through to any unit's frontend: whichever unit
+    # answers, its certificate must be valid for the address dialled
+    names.update(address for _, address in
+                 charm.relations['cluster'].cluster_hosts())
     return cn, sorted(names)
 
 
