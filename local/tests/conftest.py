@@ -6,7 +6,7 @@ These tests need root (mount namespaces); they are the func-local tier.
 
 import pytest
 
-from local.tests.mistral_site import Site
+from local.tests.mistral_site import FIGURES, Site
 from localjuju.testing import (  # noqa: F401 (fixtures)
     controller, deployed, skip_unless_root, state_root)
 
@@ -59,3 +59,10 @@ def serving(mistral_site):
     postgresql.wait_ready()
     postgresql.wait_serving()
     return postgresql
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section('figures measured')
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -245,6 +245,16 @@ class Site:
             self.current = None
 
 
+# What the fault and HA stories measured, printed at the end of the run
+# (conftest's terminal summary) even when pytest captures output.
+FIGURES = []
+
+
+def record(line):
+    print(line)
+    FIGURES.append(line)
+
+
 def wait_until(check, what, timeout=60, interval=1):
     deadline = time.monotonic() + timeout
     while True:

@@ -24,7 +24,7 @@ from local import workflows
 from local.mistral_api import Mistral
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
-from local.tests.mistral_site import CHARM, READY_TIMEOUT, wait_until
+from local.tests.mistral_site import CHARM, READY_TIMEOUT, record, wait_until
 
 pytestmark = pytest.mark.needs_root
 
@@ -38,6 +38,10 @@ HACLUSTER = 'mistral-hacluster'
 # the issue allows at most 15 s.
 VIP_TOKEN, VIP_FAILOVER = 3, 4
 LOAD_RATE, LOAD_SECONDS = 10, 60
+# The most a cron period may be late when the leader goes: its lease
+# (LOCAL_JUJU_LEASE, 15 s), the election's hooks and the new cron
+# process's start.
+HAND_OVER = 45
 
 
 @pytest.fixture(scope='module')
@@ -114,7 +118,7 @@ def test_the_vip_spreads_requests_over_every_units_api(cloud):
         api.request('GET', '/workflows?limit=1')
     served = {unit: api_requests(cloud, unit) - before[unit]
               for unit in cloud.units()}
-    print('\n300 requests through the VIP, per backend:', served)
+    record('300 requests through the VIP, per backend: {}'.format(served))
     assert sum(served.values()) == 300
     assert all(count > 0 for count in served.values()), served
 
@@ -179,9 +183,9 @@ class Load:
 
 def report(what, load):
     sent, succeeded, outage = load.figures()
-    print('\n{}: {} requests in {} s, {} succeeded ({:.2f}%), longest '
-          'outage {:.1f} s'.format(what, sent, LOAD_SECONDS, succeeded,
-                                   100.0 * succeeded / sent, outage))
+    record('{}: {} requests in {} s, {} succeeded ({:.2f}%), longest '
+           'outage {:.1f} s'.format(what, sent, LOAD_SECONDS, succeeded,
+                                    100.0 * succeeded / sent, outage))
     return sent, succeeded, outage
 
 
@@ -341,7 +345,6 @@ def test_a_cron_trigger_fires_once_a_minute_through_leader_changes(cloud):
         handed = cron_units(cloud)
         assert len(handed) == 1 and handed != [paused], handed
         next_fire(3)
-        next_fire(4)
         time.sleep(20)                  # time for a duplicate to show
         executions = fired()
     finally:
@@ -351,14 +354,15 @@ def test_a_cron_trigger_fires_once_a_minute_through_leader_changes(cloud):
     times = [created(e) for e in executions]
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
     shown = [t.strftime('%H:%M:%S') for t in times]
-    print('\ncron executions with the leader removed, then paused: {} at '
-          '{}; gaps {} s'.format(len(times), shown, gaps))
-    # once a minute; one may be late by the hand-over, none twice
-    minutes = [t.replace(second=0) for t in times]
-    assert len(set(minutes)) == len(minutes), times
-    assert all(30 <= gap <= 90 for gap in gaps), gaps
-    assert (minutes[-1] - minutes[0]).total_seconds() == \
-        60 * (len(minutes) - 1), times
+    record('cron executions with the leader removed, then paused: {} at '
+           '{}; gaps {} s'.format(len(times), shown, gaps))
+    # one execution per minute from the first to the last: none missed,
+    # none twice (two schedulers fire a minute within a second or two),
+    # one late by at most the hand-over (the lease, the election and the
+    # new process's start)
+    periods = round((times[-1] - times[0]).total_seconds() / 60) + 1
+    assert len(times) == periods >= 3, times
+    assert min(gaps) >= 20 and max(gaps) <= 60 + HAND_OVER, gaps
     assert cron_units(cloud) == [cloud.leader()]   # back on the leader
     cloud.controller.add_unit('mistral')            # three again
     wait_all_ready(cloud)
@@ -428,9 +432,9 @@ def https(cloud):
     urllib.request.install_opener(urllib.request.build_opener(
         urllib.request.HTTPSHandler(context=context)))
     yield vault
+    # The last story: the deployment goes at the end of the session, so
+    # TLS stays (removing it is shown on one unit, test_mistral_tls).
     urllib.request.install_opener(None)
-    cloud.controller.remove_relation('mistral:certificates', 'vault')
-    wait_all_ready(cloud)
 
 
 def test_tls_at_the_vip_on_three_units(cloud, https):

@@ -13,7 +13,7 @@ import time
 import pytest
 import yaml
 
-from local.tests.mistral_site import CHARM, UNIT, wait_until
+from local.tests.mistral_site import CHARM, UNIT, record, wait_until
 
 pytestmark = pytest.mark.needs_root
 
@@ -119,7 +119,7 @@ def test_jobs_follow_the_option_and_leave_users_alone(deployment,
         runs = fired()
         gaps = [(created(b) - created(a)).total_seconds()
                 for a, b in zip(runs, runs[1:])]
-        print('cron executions: {}, gaps {}'.format(len(runs), gaps))
+        record('cron executions: {}, gaps {}'.format(len(runs), gaps))
         assert len(runs) == 2 and all(50 <= g <= 70 for g in gaps), gaps
         output = service_api.request('GET', '/executions/' + runs[0]['id'])[
             'output']

@@ -11,7 +11,7 @@ import pytest
 
 from local import workflows
 from local.mistral_api import MistralError
-from local.tests.mistral_site import wait_until
+from local.tests.mistral_site import record, wait_until
 from localjuju import resources
 
 pytestmark = pytest.mark.needs_root
@@ -51,7 +51,7 @@ def test_max_finished_keeps_exactly_that_many(deployment):
                    'the expiration policy to run', timeout=90)
         time.sleep(5)       # a policy that deletes too much goes on
         after = finished_roots(api)
-        print('finished executions: {} before, {} after, limit {}'.format(
+        record('finished executions: {} before, {} after, limit {}'.format(
             len(before), len(after), KEEP))
         assert sorted(e['id'] for e in after) == sorted(
             e['id'] for e in newest)
