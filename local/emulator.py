@@ -12,12 +12,14 @@ from localjuju.runner import progress
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CHARM = os.path.join(REPO, 'build', 'mistral')
-# Directories Mistral's services, haproxy and apache2 write: each unit
-# has a copy of its own (besides localjuju.machine.BASE_UNIT_DIRS).
-# (/run is each unit's own tmpfs anyway.)
+# Directories (and conffiles) Mistral's services, haproxy, apache2 and
+# memcached write: each unit has a copy of its own (besides
+# localjuju.machine.BASE_UNIT_DIRS); /run is each unit's own tmpfs anyway.
+# A file shared by the units would hold the last writer's addresses.
 UNIT_DIRS = ('/etc/mistral', '/var/lib/mistral', '/var/log/mistral',
              '/etc/haproxy', '/var/lib/haproxy', '/etc/apache2',
-             '/var/lib/apache2', '/var/log/apache2', '/var/cache/apache2')
+             '/var/lib/apache2', '/var/log/apache2', '/var/cache/apache2',
+             '/etc/memcached.conf', '/etc/logrotate.d')
 
 
 def controller(model=None, out=progress):

@@ -23,7 +23,8 @@ from localjuju import processes
 
 # Directories every unit writes, whatever its charm: the agent's, init
 # scripts and their defaults, charm helpers' and nrpe's. A harness adds
-# the directories its charm's services write (``create(unit_dirs)``).
+# the directories (or single conffiles) its charm's services write
+# (``create(unit_dirs)``).
 # Each is copied from the host when it exists there, so packaged files
 # (init scripts, defaults, conffiles) are still present.
 BASE_UNIT_DIRS = (
@@ -139,8 +140,15 @@ class Machine:
 
     def _seed(self, dirs):
         for path in dirs:
-            self._host_mount_point(path, directory=True)
             copy = self.host_path(path)
+            if os.path.isfile(path):
+                # a single conffile (a package's /etc/<name>.conf): the
+                # unit's own copy, bound over the host's
+                if not os.path.exists(copy):
+                    os.makedirs(os.path.dirname(copy), exist_ok=True)
+                    run(['cp', '-a', path, copy])
+                continue
+            self._host_mount_point(path, directory=True)
             if os.path.isdir(copy):
                 continue
             if os.path.isdir(path) and path != '/var/lib/juju':

@@ -48,7 +48,7 @@ HAND_OVER = 45
 def cloud(mistral_site):
     deployed = mistral_site.deployment('mysql')
     deployed.relate_all()
-    deployed.wait_ready()
+    wait_all_ready(deployed)
     deployed.started = time.time()
     deployed.config(vip=VIP)
     while len(deployed.units()) < 3:
