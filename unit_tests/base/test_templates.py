@@ -1,5 +1,6 @@
 """Template lookup per release, and how config files are written."""
 
+import errno
 import grp
 import os
 import stat
@@ -41,6 +42,27 @@ def test_config_files_are_0640_root_and_the_service_group(
     assert not rendering.write_if_changed(path, 'password = x\n',
                                           group='mistral')
     assert chowned == [(0, 4242)]           # unchanged: not rewritten
+
+
+def test_a_bind_mounted_file_is_rewritten_in_place(tmp_path, monkeypatch):
+    # os.replace onto a mount point fails with EBUSY (a conffile a
+    # container binds in): the same inode gets the content and the rights
+    path = tmp_path / 'memcached.conf'
+    path.write_text('-l 10.0.0.1\n')
+    os.chmod(path, 0o644)
+    inode = os.stat(path).st_ino
+    real_replace = os.replace
+
+    def busy(source, target):
+        if str(target) == str(path):
+            raise OSError(errno.EBUSY, 'Device or resource busy')
+        return real_replace(source, target)
+    monkeypatch.setattr(os, 'replace', busy)
+    assert rendering.write_if_changed(str(path), '-l 10.0.0.2\n')
+    assert path.read_text() == '-l 10.0.0.2\n'
+    assert os.stat(path).st_ino == inode
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert os.listdir(tmp_path) == ['memcached.conf']
 
 
 def test_config_dir_is_root_owned_and_closed_to_others(unit, monkeypatch):

@@ -1,8 +1,10 @@
 """Templates to files: per-release lookup, strict rendering, and writes
 that change a file only when its content changes."""
 
+import errno
 import grp
 import os
+import shutil
 
 import jinja2
 from charmhelpers.core import hookenv
@@ -52,7 +54,20 @@ def write_if_changed(path, content, group='root', mode=0o640):
     os.chmod(tmp, mode)
     if os.geteuid() == 0:
         os.chown(tmp, 0, grp.getgrnam(group).gr_gid if group else 0)
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except OSError as error:
+        if error.errno != errno.EBUSY:
+            raise
+        # A file bind-mounted into this machine (a container's conffile)
+        # cannot be replaced: rewrite it in place, with the same rights.
+        shutil.copystat(tmp, path)
+        if os.geteuid() == 0:
+            shutil.chown(path, 0, grp.getgrnam(group).gr_gid
+                         if group else 0)
+        with open(path, 'wb') as f:
+            f.write(data)
+        os.unlink(tmp)
     return True
 
 
