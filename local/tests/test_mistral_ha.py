@@ -12,19 +12,17 @@ import os
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 
 import pytest
-import yaml
 
 from local import workflows
 from local.mistral_api import Mistral
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
-from local.tests.mistral_site import CHARM, READY_TIMEOUT, record, wait_until
+from local.tests.mistral_site import READY_TIMEOUT, record, wait_until
 
 pytestmark = pytest.mark.needs_root
 
@@ -337,7 +335,6 @@ def test_a_cron_trigger_fires_once_a_minute_through_leader_changes(cloud):
         next_fire(1)
         removed = cloud.leader()        # minute 2: the leader goes
         cloud.controller.remove_unit(removed)
-        cloud.removed_leader = removed
         assert cron_units(cloud) == [cloud.leader()]
         next_fire(2)
         paused = cloud.leader()         # minute 3: the new leader pauses
@@ -366,39 +363,6 @@ def test_a_cron_trigger_fires_once_a_minute_through_leader_changes(cloud):
     assert min(gaps) >= 20 and max(gaps) <= 60 + HAND_OVER, gaps
     assert cron_units(cloud) == [cloud.leader()]   # back on the leader
     cloud.controller.add_unit('mistral')            # three again
-    wait_all_ready(cloud)
-
-
-JOB = """version: '2.0'
-ha_job_report:
-  tasks:
-    say:
-      action: std.echo output=hello
-"""
-
-
-def test_the_new_leader_reconciles_the_workflows_option(cloud):
-    # In the module's order the cron story has removed a leader, and
-    # the leader now is the one elected after it.
-    removed = getattr(cloud, 'removed_leader', None)
-    assert removed not in cloud.units() and cloud.leader() is not None
-    sys.path.insert(0, os.path.join(CHARM, 'lib'))
-    from charm.openstack.mistral_api import Mistral as CharmMistral
-    service = CharmMistral.from_conf(os.path.join(
-        cloud.machine(cloud.leader()).host_path('/etc/mistral'),
-        'mistral.conf'))
-
-    def names():
-        return set(service.workflows('juju'))
-
-    cloud.controller.config('mistral', ['workflows=' + yaml.safe_dump(
-        {'workflows': JOB})])
-    try:
-        assert cloud.unit_record(cloud.leader()).get('error') is None
-        assert names() == {'ha_job_report'}
-    finally:
-        cloud.controller.config('mistral', reset=['workflows'])
-    assert names() == set()
     wait_all_ready(cloud)
 
 
