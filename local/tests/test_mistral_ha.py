@@ -429,5 +429,6 @@ def test_tls_at_the_vip_on_three_units(cloud, https):
     handshake(VIP, https.ca_cert_path, ssl.TLSVersion.TLSv1_2)
     api = vip_client(cloud, 'https')
     api.wait_answering(60)
+    api.create_workflows(SHARED.FAN_OUT_DEFINITION)
     execution = api.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
     assert execution['state'] == 'SUCCESS', execution.get('state_info')
