@@ -6,11 +6,17 @@ A conftest.py imports the fixtures it wants by name, e.g.
 ``from localjuju.testing import controller, deployed, state_root``.
 """
 
+import fcntl
+import fnmatch
+import glob
 import os
+import tempfile
 
 import pytest
 
+from localjuju import machine as machines
 from localjuju import model as m
+from localjuju import network
 from localjuju.controller import Controller
 from localjuju.provider import Provider
 from localjuju.runner import machine_of
@@ -71,8 +77,66 @@ def skip_unless_root(items):
             item.add_marker(skip)
 
 
+# One test session at a time owns the machine's test models: those under
+# pytest's temporary roots. Any found when the session starts were left by
+# a session that was killed (a host that lost power keeps no fixture's
+# teardown), and would hold the bridge's addresses and the ports.
+SESSION_LOCK = '/run/local-juju-tests.lock'
+TEST_ROOTS = os.path.join(tempfile.gettempdir(), 'pytest-of-*')
+_session = []
+
+
+def claim_machine(progress=print):
+    """Take the machine for this test session (idempotent) and destroy the
+    test models a killed session left. Raises RuntimeError while another
+    session runs."""
+    if _session:
+        return
+    lock = open(SESSION_LOCK, 'a')
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise RuntimeError('another test session of the local deployment '
+                           'is running on this machine (it holds {})'
+                           .format(SESSION_LOCK))
+    _session.append(lock)  # held until the process exits
+    for root in leftover_roots():
+        progress('removing the test model a killed session left at ' + root)
+        destroy_leftover(root)
+
+
+def leftover_roots():
+    """Model roots under pytest's temporary roots that still hold a unit's
+    namespace or an address on the bridge."""
+    roots = {os.path.dirname(os.path.dirname(point))
+             for point in machines.mount_points()
+             if os.path.basename(os.path.dirname(point)) == 'ns'}
+    roots.update(holder.rsplit(':', 2)[0]
+                 for holder in network.leases().values())
+    return sorted(root for root in roots
+                  if fnmatch.fnmatch(root, TEST_ROOTS + '/*'))
+
+
+def destroy_leftover(root):
+    """Everything a model at ``root`` left: through its state when it is
+    still there, then whatever namespace or lease outlived it."""
+    for path in glob.glob(os.path.join(root, '*.json')):
+        name = os.path.basename(path)[:-len('.json')]
+        Controller(m.Model(name, root), out=lambda line: None).destroy()
+    for point in sorted(machines.mount_points()):
+        if point.startswith(os.path.join(root, 'ns') + '/'):
+            machines.run(['umount', '-l', point])
+    for address, holder in network.leases().items():
+        if holder.startswith(root + ':'):
+            network.Host(address).destroy()
+            network.release(address)
+    machines.teardown(root)
+
+
 @pytest.fixture
 def state_root(tmp_path, monkeypatch):
+    claim_machine()
     root = str(tmp_path / 'state')
     monkeypatch.setenv('LOCAL_JUJU_STATE', root)
     return root

@@ -8,7 +8,7 @@ import pytest
 
 from local.tests.mistral_site import FIGURES, Site
 from localjuju.testing import (  # noqa: F401 (fixtures)
-    controller, deployed, skip_unless_root, state_root)
+    claim_machine, controller, deployed, skip_unless_root, state_root)
 
 
 # Modules deploying Mistral (test_mistral_*) run after all others, so the
@@ -39,6 +39,7 @@ def mistral_site():
     live at a time, all removed at the end of the session."""
     site = Site()
     try:
+        claim_machine()
         site.check_machine()
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)

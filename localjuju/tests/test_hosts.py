@@ -6,6 +6,7 @@ hosts away."""
 
 import os
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -13,6 +14,7 @@ import pytest
 
 from localjuju import network
 from localjuju.runner import machine_of
+from localjuju import testing
 from localjuju.testing import TOY_CHARM
 
 pytestmark = pytest.mark.needs_root
@@ -101,3 +103,30 @@ def test_destroy_takes_the_hosts_away(controller):
         assert not os.path.exists(host.path)
         assert not network.link_exists(host.veth)
         assert host.address not in network.leases()
+
+
+def test_a_killed_sessions_models_are_removed_by_the_next(controller):
+    # A session killed mid-test (no fixture teardown) leaves its model's
+    # hosts, processes and leases; the next session finds and removes them.
+    controller.deploy(TOY_CHARM, units=2)
+    state = controller.model.read()
+    pid = toy_pid(controller, 'toy/0')
+    hosts = [machine_of(controller.model, state, unit).net
+             for unit in ('toy/0', 'toy/1')]
+    assert testing.leftover_roots() == [controller.model.root]
+    testing.destroy_leftover(controller.model.root)
+    assert testing.leftover_roots() == []
+    assert gone(pid)
+    for host in hosts:
+        assert not os.path.exists(host.path)
+        assert host.address not in network.leases()
+
+
+def test_a_second_session_is_refused_while_one_runs(controller):
+    # this session holds the machine (the controller fixture claimed it)
+    other = subprocess.run(
+        [sys.executable, '-c', 'from localjuju.testing import claim_machine; '
+         'claim_machine()'], capture_output=True, text=True,
+        cwd=os.path.dirname(os.path.dirname(testing.__file__)))
+    assert other.returncode != 0
+    assert 'another test session' in other.stderr
