@@ -185,10 +185,12 @@ class Unit:
         self.init = FakeInit(tmp_path, monkeypatch)
         self.etc = tmp_path / 'etc'
         self.conf = str(self.etc / 'mistral.conf')
+        self.token_cache_conf = str(self.etc / 'mistral-token-cache.conf')
         self.haproxy = str(self.etc / 'haproxy.cfg')
         monkeypatch.setattr(MistralCharm, 'config_files', {
             self.conf: 'mistral.conf',
-            str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf'})
+            str(self.etc / 'cron.conf'): 'mistral-cron-trigger.conf',
+            self.token_cache_conf: 'mistral-token-cache.conf'})
         monkeypatch.setattr(MistralCharm, 'haproxy_conf', self.haproxy)
         self.memcached_conf = str(self.etc / 'memcached.conf')
         monkeypatch.setattr(MistralCharm, 'memcached_conf',

@@ -9,6 +9,7 @@ import os
 import pytest
 import yaml
 from charms.reactive import bus
+from charm.openstack import mistral
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -305,7 +306,8 @@ def test_tokens_are_cached_on_every_units_memcached_encrypted(story):
     relate_core(story)
     peers = story.juju.relate('cluster', 'mistral')
     story.juju.join(peers, 'mistral/1', {'private-address': '10.0.0.11'})
-    auth = ini(story.conf)['keystone_authtoken']
+    assert 'memcache' not in open(story.conf).read()
+    auth = ini(story.token_cache_conf)['keystone_authtoken']
     assert auth['memcached_servers'] == '10.0.0.10:11211,10.0.0.11:11211'
     assert auth['memcache_security_strategy'] == 'ENCRYPT'
     key = story.juju.leader_data['memcache-secret-key']
@@ -313,3 +315,14 @@ def test_tokens_are_cached_on_every_units_memcached_encrypted(story):
     assert '-l 10.0.0.10,127.0.0.1\n' in open(story.memcached_conf).read()
     assert 'memcached' in story.init.running
     assert 'python3-memcache' in story.installed
+    # only the API reads the servers: a peer joining restarts nothing else
+    readers = [d.name for d in story.charm().daemons()
+               if mistral.TOKEN_CACHE_CONF in d.command]
+    assert readers == ['mistral-api']
+    story.init.forget()
+    story.juju.join(peers, 'mistral/2', {'private-address': '10.0.0.12'})
+    assert ini(story.token_cache_conf)['keystone_authtoken'][
+        'memcached_servers'].endswith(',10.0.0.12:11211')
+    restarted = {name for verb, name in story.init.calls
+                 if verb == 'restart'}
+    assert restarted == {'mistral-api', 'haproxy'}, story.init.calls

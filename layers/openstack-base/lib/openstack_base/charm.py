@@ -49,6 +49,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     endpoint_path = ''              # appended to the keystone URLs
     db_migration_cmds = []          # run in order, on the leader
     config_files = {}               # path -> template name
+    # template -> the daemons that read its file, where not all of them:
+    # only those restart when it changes.
+    config_readers = {}
     # option -> check(value) -> reason, and option -> why any value is
     # fine; both merged over the class hierarchy.
     config_checks = options.CHECKS
@@ -161,7 +164,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     @property
     def restart_map(self):
         """{config path: [services to restart when it changes]}"""
-        restarts = {path: self.daemon_names for path in self.config_files}
+        restarts = {path: self.config_readers.get(template,
+                                                  self.daemon_names)
+                    for path, template in self.config_files.items()}
         restarts[self.haproxy_conf] = ['haproxy']
         restarts[self.memcached_conf] = ['memcached']
         restarts[tls.site_path(self.apache_dir)] = list(self.tls_services)

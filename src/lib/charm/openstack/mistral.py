@@ -27,6 +27,7 @@ from charm.openstack.mistral_api import Mistral, MistralError
 
 MISTRAL_CONF = '/etc/mistral/mistral.conf'
 CRON_CONF = '/etc/mistral/mistral-cron-trigger.conf'
+TOKEN_CACHE_CONF = '/etc/mistral/mistral-token-cache.conf'
 SERVER = '/usr/bin/mistral-server'
 CRON_TRIGGER_PORT = 8959        # loopback only, never behind haproxy
 CRON_TRIGGER_UNIT = 'cron-trigger-unit'     # leader setting
@@ -64,7 +65,10 @@ class MistralCharm(OpenStackCharm):
     service_type = 'mistral'        # keystone maps it to workflowv2
     endpoint_path = '/v2'
     config_files = {MISTRAL_CONF: 'mistral.conf',
-                    CRON_CONF: 'mistral-cron-trigger.conf'}
+                    CRON_CONF: 'mistral-cron-trigger.conf',
+                    TOKEN_CACHE_CONF: 'mistral-token-cache.conf'}
+    config_readers = {'mistral-cron-trigger.conf': ['mistral-cron-trigger'],
+                      'mistral-token-cache.conf': ['mistral-api']}
     mistral_conf = MISTRAL_CONF
     ssh_key = '/var/lib/mistral/.ssh/juju-jobs'     # ~mistral/.ssh
     actions = job_actions.ACTIONS
@@ -130,7 +134,8 @@ class MistralCharm(OpenStackCharm):
     def daemons(self):
         """The API, engines, executors and event engine; the cron
         trigger process on one unit only."""
-        found = [self._server('mistral-api', 'Mistral API', 'api')]
+        found = [self._server('mistral-api', 'Mistral API', 'api',
+                              TOKEN_CACHE_CONF)]
         for kind, label in (('engine', 'Engine'), ('executor', 'Executor')):
             for n in range(1, self.process_count(kind) + 1):
                 name = 'mistral-{}'.format(kind) + (
