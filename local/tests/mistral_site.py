@@ -10,9 +10,11 @@ rendered mistral.conf, the REST API with a Keystone token.
 """
 
 import configparser
+import datetime
 import json
 import os
 import subprocess
+import sys
 import time
 
 from local import emulator
@@ -202,6 +204,17 @@ class Deployment:
     def client(self):
         return Mistral.from_model(self.model.root)
 
+    def service_client(self, unit=UNIT):
+        """Mistral as the charm's own service user (the project the
+        charm's jobs live in), with the charm's client, at ``unit``'s
+        API."""
+        lib = os.path.join(CHARM, 'lib')
+        if lib not in sys.path:
+            sys.path.insert(0, lib)
+        from charm.openstack.mistral_api import Mistral as CharmMistral
+        return CharmMistral.from_conf(os.path.join(
+            self.machine(unit).host_path('/etc/mistral'), 'mistral.conf'))
+
 
 class Site:
     """Hands out deployments, keeping at most one alive."""
@@ -253,6 +266,19 @@ FIGURES = []
 def record(line):
     print(line)
     FIGURES.append(line)
+
+
+def created(execution):
+    """When Mistral created an execution (UTC, to the second)."""
+    return datetime.datetime.strptime(execution['created_at'],
+                                      '%Y-%m-%d %H:%M:%S')
+
+
+def new_executions(client, workflow, before):
+    """The executions of ``workflow`` whose ids are not in ``before``,
+    oldest first: what a cron trigger fired since."""
+    return sorted((e for e in client.executions(workflow)
+                   if e['id'] not in before), key=created)
 
 
 def wait_until(check, what, timeout=60, interval=1):

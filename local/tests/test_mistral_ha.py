@@ -4,10 +4,11 @@ behind a VIP that hacluster's pacemaker moves, on one shared deployment
 
 Stories, in order: three units active with one migration and the VIP in
 the catalog; the VIP spreads requests over every unit's API; a host lost
-under load, then the VIP's own host; scale down and back up; TLS at the
-VIP. Figures are printed (`pytest -s` shows them)."""
+under load, then the VIP's own host; scale down and back up; a cron
+trigger through leader changes, then the new leader reconciles the
+workflows option; TLS at the VIP. Figures are printed (`pytest -s` shows
+them)."""
 
-import datetime
 import os
 import socket
 import ssl
@@ -17,12 +18,14 @@ import time
 import urllib.request
 
 import pytest
+import yaml
 
 from local import workflows
 from local.mistral_api import Mistral
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
-from local.tests.mistral_site import READY_TIMEOUT, record, wait_until
+from local.tests.mistral_site import (
+    READY_TIMEOUT, created, new_executions, record, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -303,11 +306,6 @@ def test_scale_down_to_two_and_back_to_three(cloud):
 
 
 # -- cron triggers across leadership changes -----------------------------
-def created(execution):
-    return datetime.datetime.strptime(execution['created_at'],
-                                      '%Y-%m-%d %H:%M:%S')
-
-
 def cron_units(deployed):
     return [unit for unit in deployed.units()
             if deployed.pid('mistral-cron-trigger', unit)]
@@ -321,8 +319,7 @@ def test_a_cron_trigger_fires_once_a_minute_through_leader_changes(cloud):
     before = {e['id'] for e in api.executions(SHARED.CRON_WORKFLOW)}
 
     def fired():
-        return sorted((e for e in api.executions(SHARED.CRON_WORKFLOW)
-                       if e['id'] not in before), key=created)
+        return new_executions(api, SHARED.CRON_WORKFLOW, before)
 
     def next_fire(count):
         return wait_until(lambda: len(fired()) >= count and fired(),
@@ -362,7 +359,39 @@ def test_a_cron_trigger_fires_once_a_minute_through_leader_changes(cloud):
     assert len(times) == periods >= 3, times
     assert min(gaps) >= 20 and max(gaps) <= 60 + HAND_OVER, gaps
     assert cron_units(cloud) == [cloud.leader()]   # back on the leader
+    cloud.removed_leader = removed
     cloud.controller.add_unit('mistral')            # three again
+    wait_all_ready(cloud)
+
+
+JOB = """version: '2.0'
+ha_job_report:
+  tasks:
+    say:
+      action: std.echo output=hello
+"""
+
+
+def test_the_new_leader_reconciles_the_workflows_option(cloud):
+    # In the module's order the cron story has removed a leader: the one
+    # elected after it applies the option, and removes what it made.
+    leader = cloud.leader()
+    assert leader is not None and leader != getattr(
+        cloud, 'removed_leader', leader)
+    service = cloud.service_client(leader)
+    cloud.controller.config('mistral', ['workflows=' + yaml.safe_dump(
+        {'workflows': {'ha_job_report': JOB}})])
+    try:
+        assert cloud.wait_ready(unit=leader, timeout=60, message=(
+            'Unit is ready (1 workflow from config)'))
+        assert set(service.workflows('juju')) == {'ha_job_report'}
+        # every unit's API serves it (one database behind them all)
+        for unit in cloud.units():
+            assert 'ha_job_report' in cloud.service_client(unit).workflows(
+                'juju'), unit
+    finally:
+        cloud.controller.config('mistral', reset=['workflows'])
+    assert set(service.workflows('juju')) == set()
     wait_all_ready(cloud)
 
 

@@ -6,14 +6,12 @@ run, list, show, pause, resume and cancel executions."""
 
 import datetime
 import json
-import os
-import sys
 import time
 
 import pytest
 import yaml
 
-from local.tests.mistral_site import CHARM, UNIT, record, wait_until
+from local.tests.mistral_site import UNIT, created, record, wait_until
 
 pytestmark = pytest.mark.needs_root
 
@@ -45,13 +43,7 @@ def deployment(serving):
 
 @pytest.fixture
 def service_api(deployment):
-    """Mistral as the charm's own service user (the project the charm's
-    jobs live in), with the charm's client."""
-    sys.path.insert(0, os.path.join(CHARM, 'lib'))
-    from charm.openstack.mistral_api import Mistral
-    conf = os.path.join(deployment.machine().host_path('/etc/mistral'),
-                        'mistral.conf')
-    return Mistral.from_conf(conf)
+    return deployment.service_client()
 
 
 def jobs(workflows, triggers=None):
@@ -71,11 +63,6 @@ def act(deployment, action, **params):
 def configure(deployment, text):
     deployment.controller.config('mistral', ['workflows=' + text])
     assert deployment.hook_error() is None
-
-
-def created(execution):
-    return datetime.datetime.strptime(execution['created_at'],
-                                      '%Y-%m-%d %H:%M:%S')
 
 
 @pytest.fixture(scope='module', autouse=True)

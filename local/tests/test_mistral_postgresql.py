@@ -17,7 +17,7 @@ import pytest
 from local import workflows
 from local.mistral_api import MistralError
 from local.tests.mistral_site import (
-    MISTRAL_SERVICES, SERVICES, wait_until)
+    MISTRAL_SERVICES, SERVICES, created, new_executions, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -157,19 +157,13 @@ def test_request_without_token_is_refused(client):
 
 
 # -- 5: cron trigger -------------------------------------------------------
-def created(execution):
-    return datetime.datetime.strptime(execution['created_at'],
-                                      '%Y-%m-%d %H:%M:%S')
-
-
 def test_cron_trigger_fires_once_a_minute(client):
     name = 'func-every-minute'
     client.delete_cron_trigger(name)
     before = {e['id'] for e in client.executions(SHARED.CRON_WORKFLOW)}
 
     def fired():
-        return sorted((e for e in client.executions(SHARED.CRON_WORKFLOW)
-                       if e['id'] not in before), key=created)
+        return new_executions(client, SHARED.CRON_WORKFLOW, before)
 
     client.create_cron_trigger(name, SHARED.CRON_WORKFLOW,
                                SHARED.CRON_PATTERN)
