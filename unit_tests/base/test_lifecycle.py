@@ -279,6 +279,8 @@ WRONG_VALUES = {
     'ssl_key': 'not base64!',
     'ssl_ca': 'bm90IHBlbQ==',
     'cron-trigger-interval': 0,
+    'action-heartbeat-timeout': -1,
+    'action-start-timeout': 0,
     'execution-expiration-older-than': -1,
     'execution-expiration-max-finished': 'many',
     'execution-expiration-interval': -1,

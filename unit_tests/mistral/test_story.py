@@ -326,3 +326,30 @@ def test_tokens_are_cached_on_every_units_memcached_encrypted(story):
     restarted = {name for verb, name in story.init.calls
                  if verb == 'restart'}
     assert restarted == {'mistral-api', 'haproxy'}, story.init.calls
+
+
+@pytest.mark.parametrize('timeout, interval, missed', [
+    (60, 10, 6), (30, 5, 6), (7, 1, 7), (1000, 167, 6), (0, 0, 0)])
+def test_lost_actions_fail_within_the_heartbeat_timeout(
+        story, timeout, interval, missed):
+    # Mistral fails an action unheard of for check_interval x missed
+    # heartbeats; one never taken by an executor after the start timeout.
+    story.juju.config.update({'action-heartbeat-timeout': timeout,
+                              'action-start-timeout': 90})
+    run(story, 'install')
+    relate_core(story)
+    beat = ini(story.conf)['action_heartbeat']
+    assert (int(beat['check_interval']), int(beat['max_missed_heartbeats'])
+            ) == (interval, missed)
+    assert abs(interval * missed - timeout) <= interval / 2
+    assert beat['first_heartbeat_timeout'] == '90'
+
+
+def test_the_default_heartbeats_bound_a_lost_action_to_a_minute(story):
+    run(story, 'install')
+    relate_core(story)
+    beat = ini(story.conf)['action_heartbeat']
+    # Mistral's own defaults are 20 s x 15 and 3600 s for the first
+    assert int(beat['check_interval']) * int(
+        beat['max_missed_heartbeats']) == 60
+    assert beat['first_heartbeat_timeout'] == '120'

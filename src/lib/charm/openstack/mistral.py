@@ -82,6 +82,8 @@ class MistralCharm(OpenStackCharm):
         ['mistral-db-manage', '--config-file', MISTRAL_CONF, 'populate'],
     ]
     config_checks = {
+        'action-heartbeat-timeout': validation.number(0, integer=True),
+        'action-start-timeout': validation.number(1, integer=True),
         'cron-trigger-interval': validation.number(1, integer=True),
         'execution-expiration-older-than': validation.number(0,
                                                              integer=True),
@@ -251,6 +253,25 @@ class MistralCharm(OpenStackCharm):
 
     # --- templates --------------------------------------------------------
     def template_options(self):
-        """API worker count and the cron trigger process's port."""
+        """API worker count, the cron trigger process's port and the
+        action heartbeat checker's settings."""
         return {'api_workers': self.process_count('api'),
-                'cron_trigger_port': CRON_TRIGGER_PORT}
+                'cron_trigger_port': CRON_TRIGGER_PORT,
+                'heartbeat': heartbeat_settings(
+                    self.config.get('action-heartbeat-timeout'))}
+
+
+# Heartbeats each action may miss before Mistral fails it: the check (and
+# the executors' heartbeat) runs every timeout / MISSED_HEARTBEATS.
+MISSED_HEARTBEATS = 6
+
+
+def heartbeat_settings(timeout):
+    """[action_heartbeat] check_interval and max_missed_heartbeats for an
+    action-heartbeat-timeout (0: the check is off)."""
+    timeout = int(timeout or 0)
+    if timeout <= 0:
+        return {'check_interval': 0, 'max_missed_heartbeats': 0}
+    interval = max(1, round(timeout / MISSED_HEARTBEATS))
+    return {'check_interval': interval,
+            'max_missed_heartbeats': max(1, round(timeout / interval))}

@@ -1,0 +1,167 @@
+"""The fault stories' workload: a multi-step workflow whose every task
+calls back to a recorder on the host, so that a story knows which task
+ran, how many times, whatever Mistral says about it.
+
+``fault_job`` runs: prepare; then left, and right (a with-items of three,
+two at a time), side by side; a join; a subworkflow of two steps; finish.
+Each call takes STEP_SECONDS (the recorder answers late), so a run lasts
+about half a minute and a fault lands in the middle of many tasks.
+
+Every task carries the retry policy a workflow author writes for tasks a
+crash may hit: when Mistral fails an action whose executor, engine or
+message was lost ("Heartbeat wasn't received"), the task runs it again.
+"""
+
+import collections
+import http.server
+import threading
+import time
+
+from local.mistral_api import FINISHED
+
+STEP_SECONDS = 2
+WORKFLOW = 'fault_job'
+DEFINITION = """---
+version: '2.0'
+fault_job:
+  input: [base]
+  task-defaults:
+    retry: {count: 10, delay: 3}
+  tasks:
+    prepare:
+      action: std.http url="<% $.base %>/prepare" timeout=60
+      on-success: [left, right]
+    left:
+      action: std.http url="<% $.base %>/left" timeout=60
+      on-success: [gather]
+    right:
+      with-items: i in <% [1, 2, 3] %>
+      concurrency: 2
+      action: std.http url="<% $.base %>/right-<% $.i %>" timeout=60
+      on-success: [gather]
+    gather:
+      join: all
+      workflow: fault_step base=<% $.base %>
+      on-success: [finish]
+    finish:
+      action: std.http url="<% $.base %>/finish" timeout=60
+fault_step:
+  input: [base]
+  task-defaults:
+    retry: {count: 10, delay: 3}
+  tasks:
+    first:
+      action: std.http url="<% $.base %>/sub-first" timeout=60
+      on-success: [second]
+    second:
+      action: std.http url="<% $.base %>/sub-second" timeout=60
+"""
+# The recorder paths of each task (a with-items task has one per item).
+STEPS = {'prepare': ['prepare'], 'left': ['left'],
+         'right': ['right-1', 'right-2', 'right-3'],
+         'first': ['sub-first'], 'second': ['sub-second'],
+         'finish': ['finish']}
+
+
+class Recorder:
+    """An HTTP server on ``address`` that counts GET /<tag>/<step> and
+    answers after STEP_SECONDS."""
+
+    def __init__(self, address):
+        self.hits = collections.Counter()
+        lock = threading.Lock()
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                with lock:
+                    recorder.hits[tuple(self.path.strip('/').split('/'))] += 1
+                time.sleep(STEP_SECONDS)
+                self.send_response(200)
+                self.send_header('Content-Length', '2')
+                self.end_headers()
+                self.wfile.write(b'ok')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((address, 0), Handler)
+        self.server.daemon_threads = True
+        self.base = 'http://{}:{}'.format(address, self.server.server_port)
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def runs(self, tag, step):
+        return self.hits[(tag, step)]
+
+
+class Batch:
+    """``count`` executions of the workload started through ``client``,
+    and what became of them."""
+
+    def __init__(self, client, recorder, count, name):
+        self.client = client
+        self.recorder = recorder
+        client.create_workflows(DEFINITION)
+        self.tags = ['{}-{}'.format(name, n) for n in range(count)]
+        self.ids = {}
+        for tag in self.tags:
+            execution = client.start(WORKFLOW, {
+                'base': '{}/{}'.format(recorder.base, tag)})
+            self.ids[execution['id']] = tag
+
+    def states(self):
+        found = {e['id']: e['state'] for e in self.client.executions(WORKFLOW)
+                 if e['id'] in self.ids}
+        return {i: found.get(i, 'MISSING') for i in self.ids}
+
+    def wait(self, timeout):
+        """Wait until every execution has finished or ``timeout`` passed;
+        the states then."""
+        deadline = time.monotonic() + timeout
+        while True:
+            states = self.states()
+            if all(s in FINISHED for s in states.values()) or \
+                    time.monotonic() > deadline:
+                return states
+            time.sleep(2)
+
+    def finished_tasks(self):
+        """(tag, task) of every task Mistral has recorded as SUCCESS,
+        subworkflows' included."""
+        root_of = {}
+        for execution in self.client.request(
+                'GET', '/executions?limit=1000')['executions']:
+            root = execution.get('root_execution_id') or execution['id']
+            if root in self.ids:
+                root_of[execution['id']] = self.ids[root]
+        tasks = self.client.request('GET', '/tasks?limit=5000')['tasks']
+        return {(root_of[t['workflow_execution_id']], t['name'])
+                for t in tasks if t['state'] == 'SUCCESS' and
+                t['workflow_execution_id'] in root_of}
+
+    def runs(self):
+        """{(tag, step): how many times the recorder saw it}."""
+        return {(tag, step): self.recorder.runs(tag, step)
+                for tag in self.tags
+                for steps in STEPS.values() for step in steps}
+
+    def rerun_after_finishing(self, finished):
+        """Steps of tasks in ``finished`` (a finished_tasks() taken
+        earlier) that ran more than once."""
+        return sorted((tag, step) for tag, task in finished
+                      for step in STEPS.get(task, [])
+                      if self.recorder.runs(tag, step) > 1)
+
+    def summary(self, states):
+        counts = collections.Counter(states.values())
+        runs = collections.Counter(min(n, 2) for n in self.runs().values())
+        return ('{} executions: {} SUCCESS, {} ERROR, {} still RUNNING; '
+                'steps run once {}, twice or more {}, never {}'.format(
+                    len(states), counts['SUCCESS'], counts['ERROR'],
+                    len(states) - counts['SUCCESS'] - counts['ERROR'],
+                    runs[1], runs[2], runs[0]))
