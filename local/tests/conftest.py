@@ -6,7 +6,7 @@ These tests need root (mount namespaces); they are the func-local tier.
 
 import pytest
 
-from local.tests.mistral_site import FIGURES, Site
+from local.tests.mistral_site import FIGURES, Site, three_units
 from localjuju.testing import (  # noqa: F401 (fixtures)
     claim_machine, controller, deployed, skip_unless_root, state_root)
 
@@ -16,9 +16,9 @@ from localjuju.testing import (  # noqa: F401 (fixtures)
 # PostgreSQL one comes first (its first tests need a fresh deployment),
 # then any other reusing it, then the MySQL one (switching variant
 # destroys the PostgreSQL one), then the HA stories, which grow the MySQL
-# deployment to three units.
+# deployment to three units, and the fault stories on those units.
 ORDER = {'test_mistral_postgresql': 1, 'test_mistral_mysql': 3,
-         'test_mistral_ha': 4}
+         'test_mistral_ha': 4, 'test_mistral_faults': 5}
 
 
 def running_order(item):
@@ -60,6 +60,13 @@ def serving(mistral_site):
     postgresql.wait_ready()
     postgresql.wait_serving()
     return postgresql
+
+
+@pytest.fixture(scope='session')
+def cloud(mistral_site):
+    """Three units behind a VIP, shared by the HA and the fault stories
+    (they run last: see ORDER)."""
+    return three_units(mistral_site)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -17,7 +17,7 @@ import http.server
 import threading
 import time
 
-from local.mistral_api import FINISHED
+from local.mistral_api import FINISHED, MistralError
 
 STEP_SECONDS = 2
 WORKFLOW = 'fault_job'
@@ -121,10 +121,15 @@ class Batch:
 
     def wait(self, timeout):
         """Wait until every execution has finished or ``timeout`` passed;
-        the states then."""
+        the states then. The API may not answer for a while (the VIP
+        moving off a lost unit, the database restarting)."""
         deadline = time.monotonic() + timeout
+        states = {i: 'UNKNOWN' for i in self.ids}
         while True:
-            states = self.states()
+            try:
+                states = self.states()
+            except (OSError, MistralError):
+                pass
             if all(s in FINISHED for s in states.values()) or \
                     time.monotonic() > deadline:
                 return states

@@ -48,6 +48,11 @@ PIDFILES = dict({name: '/run/{0}/{0}.pid'.format(name)
                  for name in MISTRAL_SERVICES},
                 haproxy='/run/haproxy.pid')
 READY_TIMEOUT = 300
+READY = ('active', 'Unit is ready')
+# The three-unit deployment of the HA and fault stories.
+VIP = '10.231.0.100'
+PORT = 8989
+HACLUSTER = 'mistral-hacluster'
 # Keep deployments after the session and reuse them in the next one: for
 # working on one test (`-k`); the deploy/relate tests need a fresh one.
 KEEP = os.environ.get('LOCAL_JUJU_FUNC_KEEP') == '1'
@@ -266,6 +271,33 @@ FIGURES = []
 def record(line):
     print(line)
     FIGURES.append(line)
+
+
+def three_units(site):
+    """The MySQL deployment grown to three units behind a VIP that
+    hacluster places, every unit active and the VIP answering."""
+    deployed = site.deployment('mysql')
+    deployed.relate_all()
+    wait_all_ready(deployed)
+    deployed.started = time.time()
+    deployed.config(vip=VIP)
+    while len(deployed.units()) < 3:
+        deployed.controller.add_unit(APP)
+    deployed.relate('mistral:ha', HACLUSTER)
+    wait_all_ready(deployed)
+    wait_until(lambda: deployed.vip_holder(), 'the VIP placed', 30)
+    vip_client(deployed).wait_answering(60)
+    return deployed
+
+
+def wait_all_ready(deployed, timeout=READY_TIMEOUT):
+    for unit in deployed.units():
+        assert deployed.wait_ready(timeout=timeout, unit=unit) == READY, unit
+
+
+def vip_client(deployed, scheme='http'):
+    token = deployed.client().token
+    return Mistral('{}://{}:{}/v2'.format(scheme, VIP, PORT), token)
 
 
 def created(execution):

@@ -21,19 +21,15 @@ import pytest
 import yaml
 
 from local import workflows
-from local.mistral_api import Mistral
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
-    READY_TIMEOUT, created, new_executions, record, wait_until)
+    PORT, READY, VIP, created, new_executions, record, vip_client,
+    wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
 SHARED = workflows.load()
-READY = ('active', 'Unit is ready')
-VIP = '10.231.0.100'
-PORT = 8989
-HACLUSTER = 'mistral-hacluster'
 # pacemaker's bound for moving the VIP off a lost host: corosync's token
 # timeout (3 s) and the monitor's tick (1 s), see localjuju/pacemaker.py;
 # the issue allows at most 15 s.
@@ -45,27 +41,6 @@ LOAD_RATE, LOAD_SECONDS = 10, 60
 HAND_OVER = 45
 
 
-@pytest.fixture(scope='module')
-def cloud(mistral_site):
-    deployed = mistral_site.deployment('mysql')
-    deployed.relate_all()
-    wait_all_ready(deployed)
-    deployed.started = time.time()
-    deployed.config(vip=VIP)
-    while len(deployed.units()) < 3:
-        deployed.controller.add_unit('mistral')
-    deployed.relate('mistral:ha', HACLUSTER)
-    wait_all_ready(deployed)
-    wait_until(lambda: deployed.vip_holder(), 'the VIP placed', 30)
-    vip_client(deployed).wait_answering(60)
-    return deployed
-
-
-def wait_all_ready(deployed, timeout=READY_TIMEOUT):
-    for unit in deployed.units():
-        assert deployed.wait_ready(timeout=timeout, unit=unit) == READY, unit
-
-
 def catalog(deployed):
     provider = keystone.Keystone(
         os.path.join(deployed.model.root, 'providers', 'keystone'))
@@ -74,11 +49,6 @@ def catalog(deployed):
     return {interface: keystone_api.find_endpoint(body, 'workflowv2',
                                                   interface)
             for interface in ('public', 'internal', 'admin')}
-
-
-def vip_client(deployed, scheme='http'):
-    token = deployed.client().token
-    return Mistral('{}://{}:{}/v2'.format(scheme, VIP, PORT), token)
 
 
 def api_requests(deployed, unit):
