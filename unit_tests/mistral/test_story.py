@@ -353,3 +353,21 @@ def test_the_default_heartbeats_bound_a_lost_action_to_a_minute(story):
     assert int(beat['check_interval']) * int(
         beat['max_missed_heartbeats']) == 60
     assert beat['first_heartbeat_timeout'] == '120'
+
+
+def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
+        story, monkeypatch):
+    # systemd does not run here: read the unit files it would load
+    from openstack_base import daemons
+    monkeypatch.setattr(daemons, 'uses_systemd', lambda: True)
+    run(story, 'install')
+    relate_core(story)
+    names = [d.name for d in story.charm().daemons()]
+    assert 'mistral-engine' in names and 'mistral-executor' in names
+    for name in names:
+        unit = configparser.ConfigParser(interpolation=None, strict=False)
+        unit.read(os.path.join(story.init.unit_dir, name))
+        service = unit['Service']
+        assert service['Restart'] == 'on-failure', name
+        assert int(service['RestartSec']) <= 10, name
+        assert service['ExecStart'].startswith('/usr/bin/mistral-server ')
