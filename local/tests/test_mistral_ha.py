@@ -353,7 +353,7 @@ def test_the_new_leader_reconciles_the_workflows_option(cloud):
         {'workflows': {'ha_job_report': JOB}})])
     try:
         assert cloud.wait_ready(unit=leader, timeout=60, message=(
-            'Unit is ready (1 workflow from config)'))
+            'Unit is ready (1 workflow, 0 cron triggers from config)'))
         assert set(service.workflows('juju')) == {'ha_job_report'}
         # every unit's API serves it (one database behind them all)
         for unit in cloud.units():
