@@ -7,9 +7,14 @@ two at a time), side by side; a join; a subworkflow of two steps; finish.
 Each call takes STEP_SECONDS (the recorder answers late), so a run lasts
 about half a minute and a fault lands in the middle of many tasks.
 
-Every task carries the retry policy a workflow author writes for tasks a
-crash may hit: when Mistral fails an action whose executor, engine or
-message was lost ("Heartbeat wasn't received"), the task runs it again.
+Every task carries what a workflow author writes for tasks a crash may
+hit: a timeout, shorter than the charm's action-heartbeat-timeout, and a
+retry policy. The timeout fails a task whose action was lost (with its
+executor, its engine's unit or a broker restart) in the execution's own
+project, and the retry runs it again. A retry after Mistral 15's own
+heartbeat checker failed the action never runs: the checker's context
+has no project, so the continuation it schedules finds no task
+(README, "Failure modes").
 """
 
 import collections
@@ -26,6 +31,7 @@ version: '2.0'
 fault_job:
   input: [base]
   task-defaults:
+    timeout: 30
     retry: {count: 10, delay: 3}
   tasks:
     prepare:
@@ -41,6 +47,7 @@ fault_job:
       on-success: [gather]
     gather:
       join: all
+      timeout: 0        # its own tasks time out and retry
       workflow: fault_step base=<% $.base %>
       on-success: [finish]
     finish:
@@ -48,6 +55,7 @@ fault_job:
 fault_step:
   input: [base]
   task-defaults:
+    timeout: 30
     retry: {count: 10, delay: 3}
   tasks:
     first:
