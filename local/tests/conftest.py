@@ -6,7 +6,9 @@ These tests need root (mount namespaces); they are the func-local tier.
 
 import pytest
 
+from local.tests.fault_workload import Recorder
 from local.tests.mistral_site import FIGURES, Site, three_units
+from localjuju import network
 from localjuju.testing import (  # noqa: F401 (fixtures)
     claim_machine, controller, deployed, skip_unless_root, state_root)
 
@@ -67,6 +69,15 @@ def cloud(mistral_site):
     """Three units behind a VIP, shared by the HA and the fault stories
     (they run last: see ORDER)."""
     return three_units(mistral_site)
+
+
+@pytest.fixture(scope='session')
+def recorder():
+    """What the fault stories' workload did, seen from the host: every
+    unit reaches it on the bridge."""
+    found = Recorder(network.HOST_ADDRESS)
+    yield found
+    found.close()
 
 
 def pytest_terminal_summary(terminalreporter):

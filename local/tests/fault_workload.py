@@ -19,12 +19,22 @@ has no project, so the continuation it schedules finds no task
 
 import collections
 import http.server
+import subprocess
 import threading
 import time
 
 from local.mistral_api import FINISHED, MistralError
+from local.tests import mistral_site
 
 STEP_SECONDS = 2
+EXECUTIONS = 30
+FAULT_AFTER = 8     # seconds into a batch: prepare done, others running
+# A lost action's task times out after 30 s and is retried 3 s later; a
+# subworkflow result lost with its engine is recovered by the engine's
+# integrity check (every 20 s); a unit's dead connections are noticed by
+# RabbitMQ within its heartbeat (60 s). The workload itself takes about
+# half a minute.
+FINISH_WITHIN = 300
 WORKFLOW = 'fault_job'
 DEFINITION = """---
 version: '2.0'
@@ -178,3 +188,34 @@ class Batch:
                     len(states), counts['SUCCESS'], counts['ERROR'],
                     len(states) - counts['SUCCESS'] - counts['ERROR'],
                     runs[1], runs[2], runs[0]))
+
+
+def through(api, recorder, name, fault):
+    """Run a batch, apply ``fault`` FAULT_AFTER seconds in, wait for the
+    batch; print and check the counts."""
+    batch = Batch(api, recorder, EXECUTIONS, name)
+    time.sleep(FAULT_AFTER)
+    finished = batch.finished_tasks()
+    started = time.monotonic()
+    fault()
+    states = batch.wait(FINISH_WITHIN)
+    took = time.monotonic() - started
+    rerun = batch.rerun_after_finishing(finished)
+    mistral_site.record(
+        '{}: {}; {} tasks finished before the fault, {} of them run again; '
+        'all finished {:.0f} s after it'.format(
+            name, batch.summary(states), len(finished), len(rerun), took))
+    assert finished, 'the fault came before any task finished'
+    assert list(states.values()) == ['SUCCESS'] * EXECUTIONS, \
+        batch.summary(states)
+    assert rerun == [], rerun
+    # every step of every execution ran: nothing skipped
+    assert all(runs >= 1 for runs in batch.runs().values())
+    return batch
+
+
+def restart_service(name):
+    """Restart one of the machine's shared services (RabbitMQ, a
+    database), as an operator's maintenance would."""
+    subprocess.run(['service', name, 'restart'], check=True,
+                   capture_output=True)

@@ -16,6 +16,7 @@ import pytest
 
 from local import workflows
 from local.mistral_api import MistralError
+from local.tests.fault_workload import restart_service, through
 from local.tests.mistral_site import (
     MISTRAL_SERVICES, SERVICES, created, new_executions, wait_until)
 
@@ -310,6 +311,14 @@ def test_killed_engine_is_named_by_update_status(ready):
     assert ready.wait_ready(timeout=120) == READY
     assert set(ready.pids()) == set(SERVICES)
     assert all(ready.pids().values())
+
+
+def test_a_postgresql_restart_loses_no_execution(ready, recorder):
+    # One unit: its engines and executors ride out the database's
+    # restart (the three-unit faults are in test_mistral_faults.py).
+    through(ready.client(), recorder, 'postgresql-restart',
+            lambda: restart_service('postgresql'))
+    assert ready.wait_ready(timeout=120) == READY
 
 
 # -- 9: removing the database relation (last: it takes Mistral down) -------
