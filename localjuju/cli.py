@@ -28,6 +28,8 @@ COMMANDS = {
     'remove-unit': lambda c, a: [c.remove_unit(u) for u in a.units],
     'kill-unit': lambda c, a: [c.kill_unit(u) for u in a.units],
     'revive-unit': lambda c, a: [c.revive_unit(u) for u in a.units],
+    'cut-unit': lambda c, a: [c.cut_unit(u) for u in a.units],
+    'reconnect-unit': lambda c, a: [c.reconnect_unit(u) for u in a.units],
     'destroy': lambda c, a: c.destroy(),
 }
 
@@ -86,7 +88,10 @@ class Cli:
                 ('kill-unit', 'its host loses power (every process killed '
                  'at once)'),
                 ('revive-unit', 'boot a killed host; the agent runs start '
-                 'and config-changed')):
+                 'and config-changed'),
+                ('cut-unit', 'its host loses its network (its processes '
+                 'live on)'),
+                ('reconnect-unit', 'plug a cut off host back')):
             unit_command = sub.add_parser(name, help=text)
             unit_command.add_argument('units', nargs='+', metavar='unit')
         for name in ('relate', 'remove-relation'):

@@ -95,8 +95,9 @@ def next_event(state, units=None):
         if record.get('provider') or not record.get('started'):
             continue
         if record.get('power', 'on') != 'on' or \
+                record.get('network', 'up') != 'up' or \
                 record.get('life', 'alive') != 'alive':
-            continue  # a dead host's agent, or a unit on its way out
+            continue  # a dead or cut off host's agent, or one leaving
         if record.get('error'):
             continue
         for rel_id, relation in m.relations_of(state, m.app_of(unit)):

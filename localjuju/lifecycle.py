@@ -1,6 +1,7 @@
 """Units leaving and hosts failing, and leadership as Juju keeps it.
 
-remove-unit, kill-unit, revive-unit; one leader, a lease, an election.
+remove-unit, kill-unit, revive-unit, cut-unit, reconnect-unit; one
+leader, a lease, an election.
 
 Leadership: the leader holds a lease of ``LOCAL_JUJU_LEASE`` seconds
 (default 15) that its agent renews while it lives. When the leader is
@@ -16,6 +17,12 @@ does in Juju. ``revive-unit`` boots it: a fresh /run and network, no
 service starts by itself (no init system runs rc scripts here), then the
 agent runs ``start`` and ``config-changed`` as Juju's uniter does after
 a reboot; the charm starts its services there.
+
+A cut-off host (``cut-unit``) keeps running with its cable unplugged:
+its services live on but reach nothing beyond loopback and nobody
+reaches them; its agent cannot reach the controller, so it is ``lost``,
+runs no hook, and a leader's lease runs out. ``reconnect-unit`` plugs it
+back: the agent runs ``config-changed`` and the hooks it missed.
 """
 
 import os
@@ -32,9 +39,11 @@ def lease_seconds():
 
 
 def live(record):
-    """Whether a charm unit's agent runs: started, powered, not leaving."""
+    """Whether a charm unit's agent runs: started, powered, connected,
+    not leaving."""
     return (not record.get('provider') and record.get('started')
             and record.get('power', 'on') == 'on'
+            and record.get('network', 'up') == 'up'
             and record.get('life', 'alive') == 'alive')
 
 
@@ -129,6 +138,36 @@ class Lifecycle:
         for hook in ('start', 'config-changed'):
             if not self.runner.run_hook(unit, hook):
                 break
+        self.elect(m.app_of(unit))
+        self.runner.settle()
+
+    # -- cut-unit, reconnect-unit -----------------------------------------
+    def cut_unit(self, unit, wait=True):
+        """The unit's host loses its network, its processes live on."""
+        state, record = self._charm_unit(unit)
+        machine_of(self.model, state, unit).net.cut()
+        app = m.app_of(unit)
+        with self.model.edit() as state:
+            state['units'][unit].update(network='cut', agent='lost')
+            if state['applications'][app]['leader'] == unit:
+                self._lose_leader(state, app)
+        self.out('{}: network cut'.format(unit))
+        if wait:
+            self.elect(app)
+
+    def reconnect_unit(self, unit):
+        """Plug the host back: the agent runs the hooks it missed."""
+        state, record = self._charm_unit(unit)
+        if record.get('network', 'up') == 'up':
+            raise OperationError('unit "{}" is not cut off'.format(unit))
+        machine = machine_of(self.model, state, unit)
+        machine.net.power_on()
+        with self.model.edit() as state:
+            state['units'][unit].update(network='up', agent='idle')
+        self.out('{}: network back'.format(unit))
+        # Juju's uniter catches up: config-changed (here always; a charm
+        # that converges makes it a no-op), then what settle finds missed
+        self.runner.run_hook(unit, 'config-changed')
         self.elect(m.app_of(unit))
         self.runner.settle()
 

@@ -250,6 +250,10 @@ class Machine:
         return self.net is None or self.address + '/' in ' '.join(
             self.net.addresses())
 
+    def reachable(self):
+        """Powered and on the network: what its peers can see."""
+        return self.net is None or (self.powered() and self.net.connected())
+
     def destroy(self):
         self.stop_processes()
         for path in (self.ns_file, self.uts_file):

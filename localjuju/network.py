@@ -166,6 +166,16 @@ class Host:
         ip('-n', self.netns, 'link', 'set', 'eth0', 'down', check=False)
         ip('link', 'set', self.veth, 'down', check=False)
 
+    def cut(self):
+        """The host's cable unplugged, the host still running: its
+        processes live on and reach nothing beyond loopback."""
+        ip('link', 'set', self.veth, 'down')
+
+    def connected(self):
+        """Whether its cable is plugged (the bridge's end is up)."""
+        out = ip('-br', 'link', 'show', self.veth, check=False).stdout
+        return len(out.split()) > 1 and out.split()[1] != 'DOWN'
+
     def addresses(self):
         """The prefixes on eth0 (the unit's own, and VIPs it holds)."""
         out = ip('-n', self.netns, '-br', 'addr', 'show', 'dev', 'eth0',

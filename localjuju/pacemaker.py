@@ -10,9 +10,10 @@ A provider (a harness's hacluster) writes a CIB file, JSON::
 
 and calls ``start(cib)``: a background monitor (``python -m
 localjuju.pacemaker CIB``, its pidfile and log next to the CIB) then
-checks every second whether each node is powered (its address on its
-interface: a host that lost it for ``token`` seconds is lost, as
-corosync's token timeout declares a node dead) and, every ``interval``
+checks every second whether each node is reachable (powered, its
+address on its interface, and its link up: a host unseen for ``token``
+seconds is lost, as corosync's token timeout declares a node dead; a cut
+off one loses quorum and stops its resources) and, every ``interval``
 seconds (the clone's ``op monitor interval``), ``service <clone>
 status`` inside each node. A VIP whose holder fails moves to the first
 healthy node: removed from the old holder's interface (IPaddr2 stop),
@@ -136,7 +137,7 @@ class Monitor:
         healthy = []
         for unit, address in sorted(conf.get('nodes', {}).items()):
             machine = Machine(conf['root'], unit, address)
-            if machine.net is None or not machine.powered():
+            if machine.net is None or not machine.reachable():
                 # Only corosync's token timeout declares a silent node
                 # dead: until then it keeps its resources, unmonitored.
                 self.lost_since.setdefault(unit, now)

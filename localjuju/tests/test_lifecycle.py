@@ -122,3 +122,31 @@ def test_cli_unit_commands(three, state_root):
         assert done.returncode == 0, done.stderr
     assert three.model.read()['applications']['toy']['units'] == [
         'toy/0', 'toy/2']
+
+
+def test_cut_off_and_reconnect_a_host(three):
+    state = three.model.read()
+    address = state['units']['toy/0']['address']
+    machine = machine_of(three.model, state, 'toy/0')
+    assert serves(address, tries=10) == 'toy/0'
+    pids = set(machine.pids())
+    three.cut_unit('toy/0')
+    # its processes live on, unreachable; its agent is lost, its lease ran
+    # out and another unit leads
+    assert pids <= set(machine.pids())
+    assert serves(address) is None
+    assert not machine.reachable() and machine.powered()
+    state = three.model.read()
+    assert state['units']['toy/0']['agent'] == 'lost'
+    assert state['applications']['toy']['leader'] == 'toy/1'
+    before = len(hooks_seen(three, 'toy/0'))
+    three.config('toy', ['greeting=cut'])
+    assert len(hooks_seen(three, 'toy/0')) == before
+    three.reconnect_unit('toy/0')
+    assert serves(address, tries=10) == 'toy/0'
+    assert machine.reachable()
+    assert ['config-changed'] in hooks_seen(three, 'toy/0')[before:]
+    state = three.model.read()
+    assert state['units']['toy/0']['agent'] == 'idle'
+    assert state['units']['toy/0']['workload']['message'] == 'cut'
+    assert state['applications']['toy']['leader'] == 'toy/1'

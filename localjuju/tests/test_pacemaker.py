@@ -84,6 +84,20 @@ def test_vip_follows_the_live_service(cluster):
         for u in ('toy/0', 'toy/2'))
 
 
+def test_vip_leaves_a_host_cut_off_from_the_network(cluster):
+    controller, cib = cluster
+    holder_within('toy/0', 10)
+    controller.cut_unit('toy/0', wait=False)
+    # unseen for the token timeout: it lost quorum, the VIP moves
+    assert 3 - 0.5 <= holder_within('toy/1', 4 + 1) <= 4 + 1
+    state = controller.model.read()
+    assert VIP + '/24' not in machine_of(
+        controller.model, state, 'toy/0').net.addresses()
+    controller.reconnect_unit('toy/0')
+    time.sleep(2)
+    assert holder_within('toy/1', 1) <= 1   # it stays where it went
+
+
 def test_stop_removes_the_vips(cluster):
     controller, cib = cluster
     holder_within('toy/0', 10)
