@@ -53,6 +53,10 @@ READY = ('active', 'Unit is ready')
 VIP = '10.231.0.100'
 PORT = 8989
 HACLUSTER = 'mistral-hacluster'
+# pacemaker's bound for moving the VIP off a lost host: corosync's token
+# timeout (3 s) and the monitor's tick (1 s), see localjuju/pacemaker.py;
+# the issue allows at most 15 s.
+VIP_TOKEN, VIP_FAILOVER = 3, 4
 # Keep deployments after the session and reuse them in the next one: for
 # working on one test (`-k`); the deploy/relate tests need a fresh one.
 KEEP = os.environ.get('LOCAL_JUJU_FUNC_KEEP') == '1'

@@ -24,16 +24,12 @@ from local import workflows
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
-    PORT, READY, VIP, created, new_executions, record, vip_client,
-    wait_all_ready, wait_until)
+    PORT, READY, VIP, VIP_FAILOVER, VIP_TOKEN, created, new_executions,
+    record, vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
 SHARED = workflows.load()
-# pacemaker's bound for moving the VIP off a lost host: corosync's token
-# timeout (3 s) and the monitor's tick (1 s), see localjuju/pacemaker.py;
-# the issue allows at most 15 s.
-VIP_TOKEN, VIP_FAILOVER = 3, 4
 LOAD_RATE, LOAD_SECONDS = 10, 60
 # The most a cron period may be late when the leader goes: its lease
 # (LOCAL_JUJU_LEASE, 15 s), the election's hooks and the new cron
