@@ -119,7 +119,6 @@ class VipWatch:
 
 def test_a_unit_cut_off_for_30_s_loses_no_execution(cloud, api, recorder):
     victim = cloud.vip_holder()     # the VIP must leave it, and stay served
-    assert victim != cloud.leader()
 
     def cut():
         cloud.controller.cut_unit(victim)
