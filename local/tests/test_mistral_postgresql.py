@@ -18,7 +18,7 @@ from local import workflows
 from local.mistral_api import MistralError
 from local.tests.fault_workload import restart_service, through
 from local.tests.mistral_site import (
-    MISTRAL_SERVICES, SERVICES, created, new_executions, wait_until)
+    MISTRAL_SERVICES, SERVICES, created, new_executions, record, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -311,6 +311,45 @@ def test_killed_engine_is_named_by_update_status(ready):
     assert ready.wait_ready(timeout=120) == READY
     assert set(ready.pids()) == set(SERVICES)
     assert all(ready.pids().values())
+
+
+LOST_ACTION = """---
+version: '2.0'
+func_lost_action:
+  input: [base]
+  tasks:
+    call:
+      action: std.http url="<% $.base %>/call" timeout=60
+"""
+# The charm's action-heartbeat-timeout (60 s) and the check's period
+# (10 s); Mistral's own default would take 300 s.
+HEARTBEAT_BOUND = 60 + 10
+
+
+def test_an_action_lost_with_its_executor_fails_within_the_heartbeat(
+        ready, recorder):
+    # A task with no retry policy: its execution must end, not stay
+    # RUNNING, once its executor died in the middle of its action.
+    api = ready.client()
+    api.create_workflows(LOST_ACTION)
+    tag = 'lost-action-{}'.format(int(time.time()))
+    execution = api.start('func_lost_action',
+                          {'base': '{}/{}'.format(recorder.base, tag)})
+    wait_until(lambda: recorder.runs(tag, 'call'), 'the action to start',
+               timeout=30, interval=0.1)
+    os.kill(ready.pid('mistral-executor'), signal.SIGKILL)
+    killed = time.monotonic()
+    try:
+        ended = api.wait(execution['id'], timeout=HEARTBEAT_BOUND + 20)
+    finally:
+        assert ready.action('restart-services')['status'] == 'completed'
+    took = time.monotonic() - killed
+    record('an action lost with its executor: execution {} after {:.0f} s '
+           '({})'.format(ended['state'], took, ended.get('state_info')))
+    assert ended['state'] == 'ERROR'
+    assert "Heartbeat wasn't received" in (ended.get('state_info') or '')
+    assert took <= HEARTBEAT_BOUND + 15
+    assert ready.wait_ready(timeout=120) == READY
 
 
 def test_a_postgresql_restart_loses_no_execution(ready, recorder):
