@@ -15,7 +15,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 
 from local import emulator
 from local.mistral_api import Mistral
@@ -302,6 +304,77 @@ def wait_all_ready(deployed, timeout=READY_TIMEOUT):
 def vip_client(deployed, scheme='http'):
     token = deployed.client().token
     return Mistral('{}://{}:{}/v2'.format(scheme, VIP, PORT), token)
+
+
+LOAD_RATE, LOAD_SECONDS = 10, 60
+
+
+class Load:
+    """A steady load through the VIP: ``rate`` requests a second, each in
+    its own thread with a 10 s timeout and no retry, as a client with no
+    patience would send them."""
+
+    def __init__(self, client, rate=LOAD_RATE):
+        self.client, self.rate = client, rate
+        self.results = []   # (sent at, ok)
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.sender = threading.Thread(target=self._send, daemon=True)
+
+    def _one(self, sent):
+        request = urllib.request.Request(
+            self.client.url + '/workflows?limit=1',
+            headers={'X-Auth-Token': self.client.token})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                ok = answer.status == 200
+        except OSError:
+            ok = False
+        with self.lock:
+            self.results.append((sent, ok, time.monotonic()))
+
+    def _send(self):
+        workers, next_at = [], time.monotonic()
+        while not self.stopped.is_set():
+            worker = threading.Thread(target=self._one,
+                                      args=(time.monotonic(),), daemon=True)
+            worker.start()
+            workers.append(worker)
+            next_at += 1.0 / self.rate
+            time.sleep(max(0, next_at - time.monotonic()))
+        for worker in workers:
+            worker.join(15)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.sender.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.sender.join(30)
+        self.ended = time.monotonic()
+
+    def run_for(self, seconds):
+        time.sleep(max(0, self.started + seconds - time.monotonic()))
+
+    def figures(self):
+        """(sent, succeeded, longest outage in s): the outage is the
+        longest time in which no request was answered successfully
+        (requests held up by a moving VIP count as well as failed ones)."""
+        answered = sorted(done for _, ok, done in self.results if ok)
+        gaps = [b - a for a, b in zip(answered, answered[1:])]
+        return (len(self.results), len(answered),
+                max(gaps, default=float(LOAD_SECONDS)))
+
+
+def report(what, load):
+    sent, succeeded, outage = load.figures()
+    record('{}: {} requests in {:.0f} s, {} succeeded ({:.2f}%), longest '
+           'outage {:.1f} s'.format(what, sent, load.ended - load.started,
+                                    succeeded, 100.0 * succeeded / sent,
+                                    outage))
+    return sent, succeeded, outage
 
 
 def created(execution):

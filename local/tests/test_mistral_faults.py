@@ -24,7 +24,8 @@ from local.mistral_api import Mistral, MistralError
 from local.providers.vault import Vault
 from local.tests.fault_workload import restart_service, through
 from local.tests.mistral_site import (
-    PORT, VIP, VIP_FAILOVER, record, wait_all_ready)
+    LOAD_SECONDS, PORT, VIP, VIP_FAILOVER, Load, record, report, vip_client,
+    wait_all_ready)
 
 pytestmark = pytest.mark.needs_root
 
@@ -52,10 +53,20 @@ def non_leader(cloud):
                 if unit not in (holder, cloud.leader()))
 
 
-def test_a_unit_losing_power_loses_no_execution(cloud, api, recorder):
-    victim = non_leader(cloud)
-    through(api, recorder, 'crash-' + victim.replace('/', '-'),
-            lambda: cloud.controller.kill_unit(victim))
+def test_a_unit_losing_power_loses_no_execution_nor_request(
+        cloud, api, recorder):
+    # A host without the VIP: the API load through the VIP (10 requests/s,
+    # no retries) and the executions both ride it out.
+    holder, victim = cloud.vip_holder(), non_leader(cloud)
+    with Load(vip_client(cloud, api.url.split(':')[0])) as load:
+        load.run_for(5)
+        through(api, recorder, 'crash-' + victim.replace('/', '-'),
+                lambda: cloud.controller.kill_unit(victim))
+        load.run_for(LOAD_SECONDS)
+    sent, succeeded, _ = report('{} killed, VIP on {}'.format(
+        victim, holder), load)
+    assert cloud.vip_holder() == holder
+    assert succeeded >= 0.995 * sent
     cloud.controller.revive_unit(victim)
     wait_all_ready(cloud)
 
