@@ -298,11 +298,15 @@ func_lost_action:
   input: [base]
   tasks:
     call:
-      action: std.http url="<% $.base %>/call" timeout=60
+      action: std.http url="<% $.base %>/hold-call" timeout=60
 """
 # The charm's action-heartbeat-timeout (60 s) and the check's period
 # (10 s); Mistral's own default would take 300 s.
 HEARTBEAT_BOUND = 60 + 10
+# Once the executor has sent a heartbeat of its own (every 10 s): the
+# first one, sent as the action starts, may reach the engine before the
+# action's row does, and then Mistral waits action-start-timeout instead.
+RUNNING_FOR = 12
 
 
 def test_an_action_lost_with_its_executor_fails_within_the_heartbeat(
@@ -314,8 +318,9 @@ def test_an_action_lost_with_its_executor_fails_within_the_heartbeat(
     tag = 'lost-action-{}'.format(int(time.time()))
     execution = api.start('func_lost_action',
                           {'base': '{}/{}'.format(recorder.base, tag)})
-    wait_until(lambda: recorder.runs(tag, 'call'), 'the action to start',
-               timeout=30, interval=0.1)
+    wait_until(lambda: recorder.runs(tag, 'hold-call'),
+               'the action to start', timeout=30, interval=0.1)
+    time.sleep(RUNNING_FOR)
     os.kill(ready.pid('mistral-executor'), signal.SIGKILL)
     killed = time.monotonic()
     try:
