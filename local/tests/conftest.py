@@ -75,7 +75,6 @@ def cloud(mistral_site):
 def recorder():
     """What the fault stories' workload did, seen from the host: every
     unit reaches it on the bridge."""
-    network.ensure_bridge()     # the units' side of the host, made early
     found = Recorder(network.HOST_ADDRESS)
     yield found
     found.close()
