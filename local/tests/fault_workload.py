@@ -27,7 +27,6 @@ from local.mistral_api import FINISHED, MistralError
 from local.tests import mistral_site
 
 STEP_SECONDS = 2
-HOLD_SECONDS = 30   # steps named hold-*: an action that runs a while
 EXECUTIONS = 30
 FAULT_AFTER = 8     # seconds into a batch: prepare done, others running
 # A lost action's task times out after 30 s and is retried 3 s later; a
@@ -84,7 +83,7 @@ STEPS = {'prepare': ['prepare'], 'left': ['left'],
 
 class Recorder:
     """An HTTP server on ``address`` that counts GET /<tag>/<step> and
-    answers after STEP_SECONDS (HOLD_SECONDS for a step hold-*)."""
+    answers after STEP_SECONDS."""
 
     def __init__(self, address):
         self.hits = collections.Counter()
@@ -96,8 +95,7 @@ class Recorder:
                 key = tuple(self.path.strip('/').split('/'))
                 with lock:
                     recorder.hits[key] += 1
-                time.sleep(HOLD_SECONDS if key[-1].startswith('hold')
-                           else STEP_SECONDS)
+                time.sleep(STEP_SECONDS)
                 try:
                     self.send_response(200)
                     self.send_header('Content-Length', '2')
