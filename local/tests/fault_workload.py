@@ -82,8 +82,10 @@ STEPS = {'prepare': ['prepare'], 'left': ['left'],
 
 
 class Recorder:
-    """An HTTP server on ``address`` that counts GET /<tag>/<step> and
-    answers after STEP_SECONDS."""
+    """An HTTP server that counts GET /<tag>/<step> and answers after
+    STEP_SECONDS; units call it at ``address``. It listens on every
+    address: the bridge's goes and comes back with the deployments, and
+    a socket bound to it would hear nothing once it is made again."""
 
     def __init__(self, address):
         self.hits = collections.Counter()
@@ -107,7 +109,8 @@ class Recorder:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer((address, 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(('0.0.0.0', 0),
+                                                      Handler)
         self.server.daemon_threads = True
         self.base = 'http://{}:{}'.format(address, self.server.server_port)
         threading.Thread(target=self.server.serve_forever,
