@@ -113,14 +113,19 @@ class Lifecycle:
         """The unit's host loses power: all its processes die at once."""
         state, record = self._charm_unit(unit)
         machine_of(self.model, state, unit).power_off()
+        self._lose_agent(unit, wait, 'host killed', power='off',
+                         workload=records.status(
+                             'unknown', 'agent lost, see `status`'))
+
+    def _lose_agent(self, unit, wait, what, **record):
+        """The unit's agent no longer reaches the controller: ``record``
+        says why; a leader's lease runs out (``wait``: elect after it)."""
         app = m.app_of(unit)
         with self.model.edit() as state:
-            state['units'][unit].update(power='off', agent='lost')
-            state['units'][unit]['workload'] = records.status(
-                'unknown', 'agent lost, see `status`')
+            state['units'][unit].update(agent='lost', **record)
             if state['applications'][app]['leader'] == unit:
                 self._lose_leader(state, app)
-        self.out('{}: host killed'.format(unit))
+        self.out('{}: {}'.format(unit, what))
         if wait:
             self.elect(app)
 
@@ -146,14 +151,7 @@ class Lifecycle:
         """The unit's host loses its network, its processes live on."""
         state, record = self._charm_unit(unit)
         machine_of(self.model, state, unit).net.cut()
-        app = m.app_of(unit)
-        with self.model.edit() as state:
-            state['units'][unit].update(network='cut', agent='lost')
-            if state['applications'][app]['leader'] == unit:
-                self._lose_leader(state, app)
-        self.out('{}: network cut'.format(unit))
-        if wait:
-            self.elect(app)
+        self._lose_agent(unit, wait, 'network cut', network='cut')
 
     def reconnect_unit(self, unit):
         """Plug the host back: the agent runs the hooks it missed."""
