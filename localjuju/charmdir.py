@@ -54,6 +54,15 @@ class Charm:
         return {name: spec.get('default')
                 for name, spec in self.options.items()}
 
+    def upgraded_config(self, config):
+        """``config`` carried to this charm, as upgrade-charm does: the
+        options it still has keep their values, new ones get their
+        defaults, gone ones go. (Juju would also move an option left at
+        its old default to a changed default; the model does not record
+        which values were set, so those keep the old default.)"""
+        return {name: config.get(name, default)
+                for name, default in self.default_config().items()}
+
     def parse_config(self, key, text):
         """Convert ``key=text`` from the CLI to the option's type."""
         if key not in self.options:

@@ -235,9 +235,11 @@ class Controller(Lifecycle):
     def upgrade_charm(self, app, charm_dir=None):
         state = self.model.read()
         source = charm_dir or state['applications'][app]['charm']
-        Charm(source)  # fails early on a directory that is not a charm
+        charm = Charm(source)   # fails early on a directory not a charm
         with self.model.edit() as state:
-            state['applications'][app]['charm'] = os.path.abspath(source)
+            record = state['applications'][app]
+            record['charm'] = os.path.abspath(source)
+            record['config'] = charm.upgraded_config(record['config'])
         for unit in state['applications'][app]['units']:
             machine_of(self.model, state, unit).install_charm(source)
             if self._healthy(unit) and self.runner.run_hook(

@@ -134,6 +134,24 @@ def test_upgrade_charm_keeps_unit_state(deployed):
     assert not os.path.exists(charm + '/stale-file')
 
 
+def test_upgrade_charm_carries_config_to_the_new_options(deployed,
+                                                         tmp_path):
+    import shutil
+    deployed.config('toy', ['greeting=bonjour'])
+    newer = str(tmp_path / 'toy')
+    shutil.copytree(TOY_CHARM, newer)
+    with open(os.path.join(newer, 'config.yaml'), 'w') as config:
+        config.write('options:\n'
+                     '  greeting: {type: string, default: hello}\n'
+                     '  port: {type: int, default: 8989}\n'
+                     '  farewell: {type: string, default: bye}\n')
+    deployed.upgrade_charm('toy', newer)
+    # set values stay, a new option has its default, a gone one goes
+    assert deployed.config('toy') == {'greeting': 'bonjour', 'port': 8989,
+                                      'farewell': 'bye'}
+    assert deployed.model.read()['units']['toy/0']['error'] is None
+
+
 def test_attached_resource_reaches_the_unit(deployed, tmp_path):
     from localjuju import resources
     banner = tmp_path / 'mine.txt'
