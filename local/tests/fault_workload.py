@@ -29,11 +29,15 @@ from local.tests import mistral_site
 STEP_SECONDS = 2
 EXECUTIONS = 30
 FAULT_AFTER = 8     # seconds into a batch: prepare done, others running
-# A lost action's task times out after 30 s and is retried 3 s later; a
-# subworkflow result lost with its engine is recovered by the engine's
-# integrity check (every 20 s); a unit's dead connections are noticed by
-# RabbitMQ within its heartbeat (60 s). The workload itself takes about
-# half a minute.
+# A lost action's task times out after 30 s and is retried 3 s later.
+# What a dead unit held unacknowledged RabbitMQ requeues to the others
+# once it drops the unit's connections (rabbit-heartbeat-timeout, 20 s),
+# before an RPC request's 60 s run out. A subworkflow result the dead
+# engine was handling is lost for good: the engine's integrity check
+# finds the task whose children all finished, at the execution's start
+# + 10 s and every 120 s after (fixed in Mistral 15), so at the latest
+# 250 s after the start; a join task such as gather cannot time out
+# instead (Mistral 15 applies no timeout to a task that waited).
 FINISH_WITHIN = 300
 WORKFLOW = 'fault_job'
 DEFINITION = """---
@@ -57,7 +61,7 @@ fault_job:
       on-success: [gather]
     gather:
       join: all
-      timeout: 0        # its own tasks time out and retry
+      timeout: 0        # never applied to a join; its own tasks time out
       workflow: fault_step base=<% $.base %>
       on-success: [finish]
     finish:

@@ -271,6 +271,7 @@ WRONG_VALUES = {
     'os-admin-network': 'everything',
     'nagios_context': 'my context',
     'nagios_servicegroups': 'a,,b',
+    'rabbit-heartbeat-timeout': -1,
     'haproxy-server-timeout': 0,
     'haproxy-client-timeout': 'soon',
     'haproxy-queue-timeout': -5,

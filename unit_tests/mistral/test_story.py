@@ -355,6 +355,21 @@ def test_the_default_heartbeats_bound_a_lost_action_to_a_minute(story):
     assert beat['first_heartbeat_timeout'] == '120'
 
 
+def test_a_dead_units_amqp_connections_drop_before_its_requests_expire(
+        story):
+    # RabbitMQ requeues what a dead unit held only once it drops the
+    # unit's connections: within the heartbeat timeout, which must be
+    # below the 60 s an RPC request waits in the queue
+    run(story, 'install')
+    relate_core(story)
+    rabbit = ini(story.conf)['oslo_messaging_rabbit']
+    assert int(rabbit['heartbeat_timeout_threshold']) == 20
+    story.juju.config['rabbit-heartbeat-timeout'] = 0
+    run(story, 'config-changed')
+    assert ini(story.conf)['oslo_messaging_rabbit'][
+        'heartbeat_timeout_threshold'] == '0'
+
+
 def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
         story, monkeypatch):
     # systemd does not run here: read the unit files it would load
