@@ -233,11 +233,32 @@ class Unit:
                             lambda pkgs, **kw: self.installed.extend(pkgs))
         monkeypatch.setattr(fetch, 'filter_installed_packages',
                             lambda pkgs: list(pkgs))
-        monkeypatch.setattr(fetch, 'apt_update', lambda **kw: None)
-        self.upgrades = []
-        monkeypatch.setattr(fetch, 'apt_upgrade',
-                            lambda **kw: self.upgrades.append(kw))
+        # apt never runs, nor touches the machine's sources: apt-get
+        # calls are recorded, and an upgrade lands on ``offered`` (the
+        # release the fake archive has) or fails with ``apt_error``
+        monkeypatch.setattr(apt, 'ORIGIN_LIST',
+                            str(tmp_path / 'openstack-origin.list'))
+        monkeypatch.setattr(fetch, 'add_source', lambda *a, **kw: None)
+        monkeypatch.setattr(fetch, 'import_key', lambda key: None)
+        self.apt_calls, self.apt_error = [], None
+        self.landed, self.offered = 'zed', None
+        monkeypatch.setattr(apt, '_apt', self._apt)
+        from openstack_base import instance
+        monkeypatch.setattr(instance, 'installed_release',
+                            lambda base: self.landed)
         self.charm_class = MistralCharm
+
+    def _apt(self, *args):
+        from openstack_base import apt
+        self.apt_calls.append(args)
+        if self.apt_error:
+            raise apt.AptFailed(self.apt_error)
+        if 'install' in args and self.offered:
+            self.landed = self.offered
+
+    @property
+    def upgrades(self):
+        return [c for c in self.apt_calls if 'install' in c]
 
     def charm(self, release='zed', **config):
         self.juju.config.update(config)

@@ -36,9 +36,14 @@ def test_stale_daemons_are_found_by_their_marker(unit):
     assert 'mistral-other' in left
 
 
+# the real one: the fake unit replaces it with its own payload's release
+INSTALLED_RELEASE = instance.installed_release
+
+
 def test_release_table_has_the_upstream_shape(unit, monkeypatch):
     charm_class = unit.charm_class
     assert set(charm_class.package_codenames) == {charm_class.release_pkg}
+    monkeypatch.setattr(instance, 'installed_release', INSTALLED_RELEASE)
     monkeypatch.setattr(instance, 'installed_version',
                         lambda package: '2:18.0.1-0ubuntu1')
     assert instance.select_release(charm_class) == 'caracal'
@@ -57,6 +62,7 @@ def test_the_upgraded_instance_serves_the_rest_of_the_hook(
     monkeypatch.setattr(instance, 'select_release', lambda base: 'yoga')
     instance.forget_charm_instance()
     unit.juju.config['openstack-origin'] = 'cloud:jammy-zed'
+    unit.offered = 'zed'
     with instance.provide_charm_instance(unit.charm_class) as old:
         upgraded = upgrades.upgrade(old)
     with instance.provide_charm_instance(unit.charm_class) as current:

@@ -76,10 +76,13 @@ def test_non_leader_waits_for_migration(unit):
     assert 'mistral-cron-trigger' not in unit.init.actions('start')
 
 
+ANTELOPE = 'deb [trusted=yes] file:/srv/mistral-antelope ./'
+
+
 def test_new_release_migrates_again(unit):
     unit.relate_all()
     unit.charm('zed').converge()
-    unit.charm('antelope').converge()
+    unit.charm('antelope', **{'openstack-origin': ANTELOPE}).converge()
     assert len(unit.sync_calls) == 4
     assert unit.juju.leader_data['db-migrated-release'] == 'antelope'
 

@@ -13,6 +13,11 @@ from openstack_base import releases
     ('deb http://archive.example/ubuntu jammy main', 'jammy', None),
     ('deb http://archive.example/ubuntu jammy main|ABCDEF', 'jammy', None),
     ('ppa:team/mistral', 'noble', None),
+    # a raw line's release is the one it names
+    ('deb http://uca.example/ubuntu jammy-updates/bobcat main', 'jammy',
+     'bobcat'),
+    ('deb [trusted=yes] file:/srv/mistral-antelope ./', 'bookworm',
+     'antelope'),
 ])
 def test_origin_names_release(origin, series, release):
     assert releases.release_from_origin(origin, series) == release

@@ -51,14 +51,19 @@ def openstack_upgrade(charm):
         raise ActionRefused('action-managed-upgrade is false: the charm '
                             'upgrades by itself when openstack-origin '
                             'changes')
-    if not upgrades.available(charm):
+    problem = dict(charm.config_problems()).get('openstack-origin')
+    if problem:
+        raise ActionRefused('openstack-origin: ' + problem)
+    if not upgrades.pending(charm):
         return {'outcome': 'no upgrade available: already at {}'.format(
             charm.release)}
-    old = charm.release
-    upgraded = upgrades.upgrade(charm)
-    upgraded.converge()
-    return {'outcome': 'upgraded from {} to {}'.format(
-        old, upgraded.release)}
+    try:
+        old, new, seconds = upgrades.run(charm)
+    except upgrades.UpgradeFailed as error:
+        raise ActionRefused('upgrade to {} failed: {}'.format(
+            upgrades.pending(charm), error))
+    return {'outcome': 'upgraded from {} to {} in {} s'.format(
+        old, new, seconds), 'from': old, 'to': new, 'seconds': seconds}
 
 
 ACTIONS = {

@@ -1,5 +1,6 @@
 """Packages: where they come from (openstack-origin) and getting them."""
 
+import os
 import subprocess
 
 from charmhelpers import fetch
@@ -7,24 +8,58 @@ from charmhelpers.core import hookenv
 
 from openstack_base import releases
 
-CLOUD_ARCHIVE_LIST = '/etc/apt/sources.list.d/cloud-archive.list'
+# Where openstack-origin's source goes; 'distro' removes it.
+ORIGIN_LIST = '/etc/apt/sources.list.d/openstack-origin.list'
 
 
 def configure_source(origin, series):
-    """Point apt at openstack-origin ('distro' changes nothing)."""
+    """Point apt at openstack-origin and refresh its indexes ('distro'
+    changes nothing)."""
     releases.release_from_origin(origin, series)    # refuses a bad one
+    line, _, key = origin.partition('|')
     if origin.startswith('cloud:'):
-        pocket = origin.split(':', 1)[1].split('/')[0]
-        pocket_series, release = pocket.split('-')
+        pocket_series, release = origin.split(':', 1)[1].split('/')[0] \
+            .split('-')
         fetch.apt_install(['ubuntu-cloud-keyring'], fatal=True)
-        with open(CLOUD_ARCHIVE_LIST, 'w') as f:
-            f.write('deb {} {}-updates/{} main\n'.format(
-                fetch.ubuntu.CLOUD_ARCHIVE_URL, pocket_series, release))
-    elif origin != 'distro':
-        source, _, key = origin.partition('|')
-        fetch.add_source(source, key or None)
-    if origin != 'distro':
-        fetch.apt_update(fatal=True)
+        line = 'deb {} {}-updates/{} main'.format(
+            fetch.ubuntu.CLOUD_ARCHIVE_URL, pocket_series, release)
+    elif origin.startswith('ppa:'):
+        fetch.add_source(line, key or None)
+        line = None
+    elif origin == 'distro':
+        if os.path.exists(ORIGIN_LIST):
+            os.remove(ORIGIN_LIST)
+        return
+    if key:
+        fetch.import_key(key)
+    if line:
+        with open(ORIGIN_LIST, 'w') as f:
+            f.write(line + '\n')
+    update()
+
+
+class AptFailed(RuntimeError):
+    """apt refused; the message is apt's own reason (its last E: line)."""
+
+
+def _apt(*args):
+    """Run apt-get with args; AptFailed with apt's reason on failure."""
+    done = subprocess.run(
+        ['apt-get', '--assume-yes', '--quiet'] + list(args),
+        env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        universal_newlines=True)
+    if done.returncode:
+        errors = [line[2:].strip() for line in done.stdout.splitlines()
+                  if line.startswith('E:')]
+        raise AptFailed(errors[-1] if errors else 'apt-get {} exited {}'
+                        .format(args[-1], done.returncode))
+
+
+def update():
+    """Refresh the package indexes; a source that cannot be reached is
+    apt's warning, not a failure (the others still count)."""
+    _apt('update')
 
 
 def in_archive(package):
@@ -39,13 +74,14 @@ def install(packages):
     fetch.apt_install(fetch.filter_installed_packages(packages), fatal=True)
 
 
-def dist_upgrade(packages):
-    """Move every package to the newest the sources offer, keeping the
-    config files the charm writes; then install what is missing."""
-    fetch.apt_upgrade(fatal=True, dist=True, options=[
-        '--option=Dpkg::Options::=--force-confnew',
-        '--option=Dpkg::Options::=--force-confdef'])
-    install(packages)
+def upgrade(packages):
+    """Move the payload to the newest the sources offer: the packages
+    and what they depend on, keeping the config files the charm wrote
+    (confold). Nothing is removed: a source lacking a package apt would
+    need fails here, whole, instead of leaving a half-upgraded unit."""
+    _apt('--no-remove', '--option=Dpkg::Options::=--force-confold',
+         '--option=Dpkg::Options::=--force-confdef', 'install',
+         *packages)
 
 
 def wanted_packages(charm):

@@ -24,6 +24,7 @@ from openstack_base import (
     apt, config_files, ip, migration, options, policyd, releases, services,
     state, status, tls, upgrades, validation,
 )
+from openstack_base import instance
 from openstack_base.instance import related_endpoints
 from openstack_base.registry import CharmRegistry, installed_version
 from openstack_base.relations import DEFAULT_HANDLERS
@@ -101,8 +102,16 @@ class OpenStackCharm(metaclass=CharmRegistry):
         """(state, message) for a charm-specific condition, or None."""
         return None
 
+    def ready_notes(self):
+        """What ``juju status`` adds to "Unit is ready"."""
+        target = upgrades.awaits_action(self) and upgrades.pending(self)
+        return ['openstack-upgrade to {} available'.format(target)] \
+            if target else []
+
     def ready_message(self):
-        return 'Unit is ready'
+        notes = self.ready_notes()
+        return 'Unit is ready' + (' ({})'.format('; '.join(notes))
+                                  if notes else '')
 
     # --- facts about this unit --------------------------------------------
     @functools.cached_property
@@ -126,6 +135,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
         from charmhelpers.core.host import lsb_release
         return lsb_release()['DISTRIB_CODENAME']
 
+    def installed_release(self):
+        return instance.installed_release(type(self))
+
     @property
     def application_version(self):
         version = installed_version(self.release_pkg) or ''
@@ -146,9 +158,12 @@ class OpenStackCharm(metaclass=CharmRegistry):
 
     def _check_origin(self, value):
         try:
-            releases.release_from_origin(value, self.series)
+            target = releases.release_from_origin(value, self.series)
         except releases.InvalidOrigin as error:
             return str(error)
+        if state.installed():
+            return upgrades.refusal(self.release, target)
+        return None
 
     # --- services and ports -----------------------------------------------
     @property
@@ -233,9 +248,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
         """
         if self.config_problems() or self.relation_problems():
             return
-        if (upgrades.available(self) and
-                not self.config.get('action-managed-upgrade')):
-            return upgrades.upgrade(self).converge()
+        if upgrades.pending(self) and not upgrades.awaits_action(self):
+            try:
+                return upgrades.upgrade(self).converge()
+            except upgrades.UpgradeFailed:
+                return None     # blocked with the reason; old one serves
         missing, incomplete, conflicting = status.relation_state(self)
         if missing or conflicting:
             self.render_configs(tls.configure(self))

@@ -46,15 +46,20 @@ def forget_charm_instance():
     _current.clear()
 
 
+def installed_release(base):
+    """The release of the installed payload (None: not installed, or a
+    version the charm has no codename for)."""
+    version = installed_version(base.release_pkg)
+    return version and releases.release_from_version(
+        version, base.package_codenames.get(base.release_pkg, {}))
+
+
 def select_release(base):
     """The deployed release: from the installed package when there is
     one, else from openstack-origin, else None (the newest class)."""
-    version = installed_version(base.release_pkg)
-    if version:
-        release = releases.release_from_version(
-            version, base.package_codenames.get(base.release_pkg, {}))
-        if release:
-            return release
+    release = installed_release(base)
+    if release:
+        return release
     try:
         from charmhelpers.core.host import lsb_release
         series = lsb_release()['DISTRIB_CODENAME']

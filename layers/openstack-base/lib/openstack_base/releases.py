@@ -49,8 +49,9 @@ def release_from_origin(origin, series):
     """The release an openstack-origin value installs on a series.
 
     Accepts 'distro', 'cloud:<series>-<release>[/proposed|/staging]' and
-    raw apt lines ('deb ...', 'ppa:...', optionally '|<key>'), for which
-    the release can only be learnt from the installed packages (None).
+    raw apt lines ('deb ...', 'ppa:...', optionally '|<key>'): the
+    release a line names (as in '.../jammy-updates/antelope main'), or
+    None when it names none (then only the installed packages tell).
     """
     origin = (origin or '').strip()
     if origin == 'distro':
@@ -72,10 +73,17 @@ def release_from_origin(origin, series):
                     release, series))
         return release
     if re.match(r'(deb |ppa:)', origin.split('|')[0]):
-        return None
+        return named_release(origin.split('|')[0])
     raise InvalidOrigin(
         '{!r} is not distro, cloud:<series>-<release>, a deb line or a '
         'ppa'.format(origin))
+
+
+def named_release(line):
+    """The one release a source line names as a word of its own."""
+    words = set(re.split(r'[^a-z]+', line.lower()))
+    named = [r for r in RELEASES if r in words]
+    return named[0] if len(named) == 1 else None
 
 
 def release_from_version(version, codenames):

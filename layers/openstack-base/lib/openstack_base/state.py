@@ -1,9 +1,11 @@
-"""What a unit remembers between hooks, kept as reactive flags.
+"""What a unit remembers between hooks, kept as reactive flags (and,
+for what a flag cannot hold, the unit's key-value store).
 
 The only module of the library that sets or clears flags, so every
 persisted fact about the unit has one name and one place.
 """
 
+from charmhelpers.core import unitdata
 from charms.reactive import flags
 
 INSTALLED = 'charm.installed'       # the payload is installed
@@ -25,3 +27,16 @@ installed, set_installed = _flag(INSTALLED)
 rendered, set_rendered = _flag(RENDERED)
 paused, set_paused = _flag(PAUSED)
 checks_only, set_checks_only = _flag(UPDATE_STATUS)
+
+
+UPGRADE_FAILURE = 'openstack-base.upgrade-failure'
+
+
+def upgrade_failure():
+    """(target release, reason) of the last failed upgrade, or None."""
+    failed = unitdata.kv().get(UPGRADE_FAILURE)
+    return tuple(failed) if failed else None
+
+
+def set_upgrade_failure(failed):
+    unitdata.kv().set(UPGRADE_FAILURE, list(failed) if failed else None)

@@ -5,7 +5,7 @@ the API answers. Assessed once, at the end of every hook."""
 from charmhelpers.core import hookenv
 from charms.reactive.helpers import data_changed
 
-from openstack_base import daemons, policyd, state
+from openstack_base import daemons, policyd, state, upgrades
 
 PAUSED_MESSAGE = "Paused. Use 'resume' action to resume normal service."
 
@@ -63,6 +63,9 @@ def _workload_status(charm):
     if bad_data:
         return 'blocked', 'Invalid relation data: ' + '; '.join(
             "'{}': {}".format(r, reason) for r, reason in bad_data)
+    failed = upgrades.failure(charm)
+    if failed:
+        return 'blocked', failed
     custom = charm.custom_status()
     if custom:
         return custom

@@ -185,9 +185,9 @@ class MistralCharm(OpenStackCharm):
                     'Invalid config: {}: {}'.format(jobs.OPTION, problem))
         return None
 
-    def ready_message(self):
+    def ready_notes(self):
         managed = jobs.summary()
-        return 'Unit is ready' + (' ({})'.format(managed) if managed else '')
+        return ([managed] if managed else []) + super().ready_notes()
 
     # --- logging ----------------------------------------------------------
     @property
