@@ -246,6 +246,11 @@ class Unit:
         from openstack_base import instance
         monkeypatch.setattr(instance, 'installed_release',
                             lambda base: self.landed)
+        # the payload's versions; an install applies ``newer`` to them
+        self.versions, self.newer = {}, {}
+        import openstack_base.charm as base_charm
+        monkeypatch.setattr(base_charm, 'installed_version',
+                            lambda p: self.versions.get(p, '15.0.0-1'))
         self.charm_class = MistralCharm
 
     def _apt(self, *args):
@@ -253,8 +258,9 @@ class Unit:
         self.apt_calls.append(args)
         if self.apt_error:
             raise apt.AptFailed(self.apt_error)
-        if 'install' in args and self.offered:
-            self.landed = self.offered
+        if 'install' in args:
+            self.versions.update(self.newer)
+            self.landed = self.offered or self.landed
 
     @property
     def upgrades(self):

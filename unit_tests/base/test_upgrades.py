@@ -113,3 +113,25 @@ def test_an_archive_without_the_release_fails_the_upgrade(action, unit):
     result = action('openstack-upgrade')        # unit.offered: nothing
     assert result['fail'] == ('upgrade to antelope failed: apt left '
                               'mistral-common at zed, not antelope')
+
+
+def test_package_upgrade_restarts_only_when_the_payload_moved(action, unit):
+    unit.init.forget()
+    result = action('package-upgrade')
+    assert result['set']['outcome'] == 'nothing newer in zed'
+    assert unit.init.actions('restart') == []
+    unit.newer = {'mistral-engine': '15.0.1-1'}
+    result = action('package-upgrade')
+    assert result['set']['outcome'] == 'upgraded: mistral-engine'
+    assert 'mistral-engine' in unit.init.actions('restart')
+    assert unit.landed == 'zed'
+
+
+def test_package_upgrade_leaves_a_release_change_to_openstack_upgrade(
+        action, unit):
+    unit.juju.config.update({'action-managed-upgrade': True,
+                             'openstack-origin': origin('antelope')})
+    result = action('package-upgrade')
+    assert result['fail'] == ("openstack-origin asks for antelope: that is "
+                              "openstack-upgrade's work")
+    assert unit.upgrades == []

@@ -17,6 +17,8 @@ EXPECTED = {
     'layers/openstack-base/reactive/openstack_base_handlers.py': {
         'checks_only': {'hook': ('update-status',)},
         'charm_upgraded': {'hook': ('upgrade-charm',)},
+        'prepare_series_upgrade': {'hook': ('pre-series-upgrade',)},
+        'finish_series_upgrade': {'hook': ('post-series-upgrade',)},
         'install': {'when_not': ('charm.installed', UPDATE_STATUS)},
         'converge': {'when': ('charm.installed',),
                      'when_not': (UPDATE_STATUS,)},

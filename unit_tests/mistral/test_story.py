@@ -386,3 +386,19 @@ def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
         assert service['Restart'] == 'on-failure', name
         assert int(service['RestartSec']) <= 10, name
         assert service['ExecStart'].startswith('/usr/bin/mistral-server ')
+
+
+def test_a_series_upgrade_stops_the_services_until_it_is_complete(story):
+    run(story, 'install')
+    relate_core(story)
+    assert 'mistral-engine' in story.init.running
+    run(story, 'pre-series-upgrade')
+    assert story.init.running == set()
+    assert story.juju.status == (
+        'blocked', 'Ready for do-release-upgrade and reboot. Set complete '
+        'when finished.')
+    run(story, 'config-changed')            # stays stopped meanwhile
+    assert story.init.running == set()
+    run(story, 'post-series-upgrade')
+    assert 'mistral-engine' in story.init.running
+    assert story.juju.status == ('active', 'Unit is ready')

@@ -30,6 +30,22 @@ def charm_upgraded():
         charm.upgrade_charm()
 
 
+@hook('pre-series-upgrade')
+def prepare_series_upgrade():
+    # The machine's release moves under the services: stop them, and
+    # keep them stopped until post-series-upgrade.
+    with provide_charm_instance() as charm:
+        charm.pause()
+        state.set_series_upgrading(True)
+
+
+@hook('post-series-upgrade')
+def finish_series_upgrade():
+    with provide_charm_instance() as charm:
+        state.set_series_upgrading(False)
+        charm.resume()
+
+
 @when_not(INSTALLED)
 @when_not(UPDATE_STATUS)
 def install():

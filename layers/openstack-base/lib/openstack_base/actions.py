@@ -11,7 +11,7 @@ import traceback
 
 from charmhelpers.core import hookenv, unitdata
 
-from openstack_base import checklist, upgrades
+from openstack_base import apt, checklist, upgrades
 from openstack_base.instance import provide_charm_instance
 
 
@@ -66,12 +66,32 @@ def openstack_upgrade(charm):
         old, new, seconds), 'from': old, 'to': new, 'seconds': seconds}
 
 
+def package_upgrade(charm):
+    target = upgrades.pending(charm)
+    if target:
+        raise ActionRefused('openstack-origin asks for {}: that is '
+                            'openstack-upgrade\'s work'.format(target))
+    before = charm.payload_versions()
+    try:
+        apt.update()
+        apt.upgrade(charm.all_packages())
+    except apt.AptFailed as error:
+        raise ActionRefused('package upgrade failed: {}'.format(error))
+    moved = sorted(p for p, v in charm.payload_versions().items()
+                   if before.get(p) != v)
+    if moved:
+        charm.restart_services(charm.daemon_names)
+    return {'outcome': 'upgraded: {}'.format(' '.join(moved)) if moved
+            else 'nothing newer in {}'.format(charm.release)}
+
+
 ACTIONS = {
     'pause': pause,
     'resume': resume,
     'restart-services': restart_services,
     'security-checklist': security_checklist,
     'openstack-upgrade': openstack_upgrade,
+    'package-upgrade': package_upgrade,
 }
 
 

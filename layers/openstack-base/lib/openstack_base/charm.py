@@ -135,6 +135,10 @@ class OpenStackCharm(metaclass=CharmRegistry):
         from charmhelpers.core.host import lsb_release
         return lsb_release()['DISTRIB_CODENAME']
 
+    def payload_versions(self):
+        """{package: installed version} of the payload."""
+        return {p: installed_version(p) for p in self.packages}
+
     def installed_release(self):
         return instance.installed_release(type(self))
 

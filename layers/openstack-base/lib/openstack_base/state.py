@@ -11,6 +11,7 @@ from charms.reactive import flags
 INSTALLED = 'charm.installed'       # the payload is installed
 RENDERED = 'config.rendered'        # config files are whole and current
 PAUSED = 'charm.paused'             # the operator paused the unit
+SERIES_UPGRADING = 'charm.series-upgrading'     # between pre- and post-
 UPDATE_STATUS = 'is-update-status-hook'     # this hook only checks
 
 
@@ -26,6 +27,7 @@ def _flag(name):
 installed, set_installed = _flag(INSTALLED)
 rendered, set_rendered = _flag(RENDERED)
 paused, set_paused = _flag(PAUSED)
+series_upgrading, set_series_upgrading = _flag(SERIES_UPGRADING)
 checks_only, set_checks_only = _flag(UPDATE_STATUS)
 
 

@@ -7,6 +7,8 @@ from charms.reactive.helpers import data_changed
 
 from openstack_base import daemons, policyd, state, upgrades
 
+SERIES_UPGRADE_MESSAGE = 'Ready for do-release-upgrade and reboot. Set ' \
+    'complete when finished.'
 PAUSED_MESSAGE = "Paused. Use 'resume' action to resume normal service."
 
 
@@ -50,6 +52,8 @@ def workload_status(charm):
 
 
 def _workload_status(charm):
+    if state.series_upgrading():
+        return 'blocked', SERIES_UPGRADE_MESSAGE
     if state.paused():
         return 'maintenance', PAUSED_MESSAGE
     problems = charm.config_problems()
