@@ -33,6 +33,12 @@ BASE_UNIT_DIRS = (
 )
 
 
+# What apt and dpkg change: each unit's own, as an overlay of the host's
+# (its writes go to the unit's layer), so a unit upgrades its packages
+# alone and the host's stay as they were.
+SYSTEM_DIRS = ('/usr', '/etc/apt', '/var/lib/dpkg', '/var/lib/apt',
+               '/var/cache/apt', '/var/cache/debconf', '/var/log/apt')
+
 # Files each unit has its own of (written by _seed).
 PRIVATE_FILES = ('/etc/os-release', '/etc/lsb-release', '/etc/hostname',
                  '/etc/hosts')
@@ -117,6 +123,7 @@ class Machine:
         script = ['set -e'] + hostfiles.run_skeleton(run_dirs)
         if self.net is not None:
             script.append('mount -t sysfs sysfs /sys')
+        script += self._system_overlays()
         for path in dirs + list(PRIVATE_FILES):
             script.append('mount --bind {} {}'.format(self.host_path(path),
                                                       path))
@@ -131,6 +138,22 @@ class Machine:
         run(command)
         with open(self.host_path('/var/lib/juju/run-dirs'), 'w') as out:
             out.write('\n'.join(run_dirs))
+
+    def _system_overlays(self):
+        """Mount commands laying the unit's layer over SYSTEM_DIRS."""
+        commands = []
+        for path in SYSTEM_DIRS:
+            if not os.path.isdir(path):
+                continue
+            layer = os.path.join(self.base, 'system', path.strip('/')
+                                 .replace('/', '-'))
+            upper, work = layer + '/upper', layer + '/work'
+            for directory in (upper, work):
+                os.makedirs(directory, exist_ok=True)
+            commands.append('mount -t overlay overlay -o lowerdir={},'
+                            'upperdir={},workdir={} {}'.format(
+                                path, upper, work, path))
+        return commands
 
     def _private_ns_dir(self):
         os.makedirs(self.ns_dir, exist_ok=True)

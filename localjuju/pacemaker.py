@@ -20,8 +20,10 @@ healthy node: removed from the old holder's interface (IPaddr2 stop),
 added to the new one's (IPaddr2 start), and the neighbours' ARP entries
 for it flushed (the gratuitous ARP's effect). A VIP no longer in the CIB
 is removed. Failover takes at most token + 1 s for a lost host and
-interval + 1 s for a dead service. Only addresses in the units' subnet
-are ever added. ``stop(cib)`` removes every VIP and ends the monitor.
+interval + 1 s for a dead service; a node put in standby
+(``set_standby``) gives its VIP up within a second. Only addresses in
+the units' subnet are ever added. ``stop(cib)`` removes every VIP and
+ends the monitor.
 """
 
 import ipaddress
@@ -40,6 +42,18 @@ TICK = 1.0
 
 def _paths(cib):
     return cib + '.pid', cib + '.log', cib + '.placement'
+
+
+def standby_path(cib):
+    """Nodes the operator put in standby (``crm node standby``, what
+    pausing a hacluster subordinate does): they hold no resource."""
+    return cib + '.standby'
+
+
+def set_standby(cib, node, on):
+    nodes = set(read(standby_path(cib), []))
+    write(standby_path(cib), sorted(nodes | {node} if on
+                                    else nodes - {node}))
 
 
 def read(path, default=None):
@@ -135,7 +149,10 @@ class Monitor:
     def healthy_nodes(self, conf):
         now = time.monotonic()
         healthy = []
+        standby = set(read(standby_path(self.cib), []))
         for unit, address in sorted(conf.get('nodes', {}).items()):
+            if unit in standby:
+                continue
             machine = Machine(conf['root'], unit, address)
             if machine.net is None or not machine.reachable():
                 # Only corosync's token timeout declares a silent node

@@ -238,6 +238,7 @@ class Unit:
         # release the fake archive has) or fails with ``apt_error``
         monkeypatch.setattr(apt, 'ORIGIN_LIST',
                             str(tmp_path / 'openstack-origin.list'))
+        monkeypatch.setattr(apt, 'POLICY_RC_D', str(tmp_path / 'policy-rc.d'))
         monkeypatch.setattr(fetch, 'add_source', lambda *a, **kw: None)
         monkeypatch.setattr(fetch, 'import_key', lambda key: None)
         self.apt_calls, self.apt_error = [], None
@@ -256,6 +257,7 @@ class Unit:
     def _apt(self, *args):
         from openstack_base import apt
         self.apt_calls.append(args)
+        self.starts_forbidden = os.path.exists(apt.POLICY_RC_D)
         if self.apt_error:
             raise apt.AptFailed(self.apt_error)
         if 'install' in args:

@@ -4,10 +4,16 @@ localjuju.testing, and the Mistral deployments (mistral_site).
 These tests need root (mount namespaces); they are the func-local tier.
 """
 
+import os
+import ssl
+import urllib.request
+
 import pytest
 
+from local.mistral_api import Mistral
+from local.providers.vault import Vault
 from local.tests.fault_workload import Recorder
-from local.tests.mistral_site import FIGURES, Site, three_units
+from local.tests.mistral_site import FIGURES, PORT, VIP, Site, three_units
 from localjuju import network
 from localjuju.testing import (  # noqa: F401 (fixtures)
     claim_machine, controller, deployed, skip_unless_root, state_root)
@@ -18,9 +24,11 @@ from localjuju.testing import (  # noqa: F401 (fixtures)
 # PostgreSQL one comes first (its first tests need a fresh deployment),
 # then any other reusing it, then the MySQL one (switching variant
 # destroys the PostgreSQL one), then the HA stories, which grow the MySQL
-# deployment to three units, and the fault stories on those units.
+# deployment to three units, the fault stories on those units, and the
+# upgrades, which change the units' packages for good.
 ORDER = {'test_mistral_postgresql': 1, 'test_mistral_mysql': 3,
-         'test_mistral_ha': 4, 'test_mistral_faults': 5}
+         'test_mistral_ha': 4, 'test_mistral_faults': 5,
+         'test_mistral_upgrade': 6}
 
 
 def running_order(item):
@@ -85,3 +93,20 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section('figures measured')
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope='module')
+def api(cloud):
+    """Mistral through the VIP, over TLS when the HA stories left it on
+    (their last one does)."""
+    scheme = Mistral.from_model(cloud.model.root).url.split(':')[0]
+    if scheme == 'https':
+        vault = Vault(os.path.join(cloud.model.root, 'providers', 'vault'))
+        context = ssl.create_default_context(cafile=vault.ca_cert_path)
+        urllib.request.install_opener(urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=context)))
+    client = Mistral('{}://{}:{}/v2'.format(scheme, VIP, PORT),
+                     cloud.client().token)
+    client.wait_answering(60)
+    yield client
+    urllib.request.install_opener(None)

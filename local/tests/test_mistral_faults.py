@@ -13,37 +13,15 @@ action a fault lost times out (30 s) and its retry policy runs it again
 (fault_workload.FINISH_WITHIN)."""
 
 import os
-import ssl
 import time
-import urllib.request
 
 import pytest
 
-from local.mistral_api import Mistral
-from local.providers.vault import Vault
 from local.tests.fault_workload import restart_service, through
 from local.tests.mistral_site import (
-    LOAD_SECONDS, PORT, VIP, VIP_FAILOVER, Load, report, vip_client,
-    wait_all_ready)
+    LOAD_SECONDS, VIP_FAILOVER, Load, report, vip_client, wait_all_ready)
 
 pytestmark = pytest.mark.needs_root
-
-
-@pytest.fixture(scope='module')
-def api(cloud):
-    """Mistral through the VIP, over TLS when the HA stories left it on
-    (their last one does)."""
-    scheme = Mistral.from_model(cloud.model.root).url.split(':')[0]
-    if scheme == 'https':
-        vault = Vault(os.path.join(cloud.model.root, 'providers', 'vault'))
-        context = ssl.create_default_context(cafile=vault.ca_cert_path)
-        urllib.request.install_opener(urllib.request.build_opener(
-            urllib.request.HTTPSHandler(context=context)))
-    client = Mistral('{}://{}:{}/v2'.format(scheme, VIP, PORT),
-                     cloud.client().token)
-    client.wait_answering(60)
-    yield client
-    urllib.request.install_opener(None)
 
 
 @pytest.fixture(autouse=True)

@@ -98,6 +98,16 @@ def test_vip_leaves_a_host_cut_off_from_the_network(cluster):
     assert holder_within('toy/1', 1) <= 1   # it stays where it went
 
 
+def test_a_node_in_standby_gives_its_vip_up_at_once(cluster):
+    controller, cib = cluster
+    holder_within('toy/0', 10)
+    pacemaker.set_standby(cib, 'toy/0', True)
+    assert holder_within('toy/1', 2) <= 2   # a tick, no monitor interval
+    pacemaker.set_standby(cib, 'toy/0', False)
+    time.sleep(2)
+    assert holder_within('toy/1', 1) <= 1   # no move back by itself
+
+
 def test_stop_removes_the_vips(cluster):
     controller, cib = cluster
     holder_within('toy/0', 10)

@@ -76,6 +76,25 @@ def test_non_leader_waits_for_migration(unit):
     assert 'mistral-cron-trigger' not in unit.init.actions('start')
 
 
+def test_an_old_follower_serves_on_once_the_leader_migrated_further(unit):
+    # a rolling upgrade: the leader went first and moved the schema on
+    unit.juju.leader = False
+    unit.juju.leader_data['db-migrated-release'] = 'zed'
+    unit.relate_all()
+    unit.charm().converge()
+    unit.juju.leader_data['db-migrated-release'] = 'antelope'
+    unit.init.forget()
+    charm = unit.charm()
+    charm.converge()
+    assert unit.init.actions('stop') == [] and unit.sync_calls == []
+    assert charm.workload_status() == ('active', 'Unit is ready')
+    # an upgraded follower waits for the leader to move the schema first
+    unit.juju.leader_data['db-migrated-release'] = 'zed'
+    charm = unit.charm('antelope', **{'openstack-origin': ANTELOPE})
+    assert charm.workload_status() == (
+        'waiting', 'Database not yet migrated (waiting for the leader)')
+
+
 ANTELOPE = 'deb [trusted=yes] file:/srv/mistral-antelope ./'
 
 

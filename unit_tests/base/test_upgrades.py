@@ -3,9 +3,11 @@ charm does about it: the decision table, then each row through a hook
 or the openstack-upgrade action (apt faked: unit.offered is what the
 archive holds, unit.apt_error what apt says)."""
 
+import os
+
 import pytest
 
-from openstack_base import upgrades
+from openstack_base import apt, upgrades
 from openstack_base.instance import forget_charm_instance
 
 
@@ -36,6 +38,8 @@ def test_without_action_management_config_changed_upgrades(unit):
     upgraded = unit.charm(**{'openstack-origin': origin('antelope')})
     upgraded.converge()
     assert unit.upgrades and unit.landed == 'antelope'
+    # packages' scripts started nothing meanwhile, and may again after
+    assert unit.starts_forbidden and not os.path.exists(apt.POLICY_RC_D)
     # the leader migrated to the new release once
     assert len(unit.sync_calls) == before + 2
     assert unit.juju.leader_data['db-migrated-release'] == 'antelope'

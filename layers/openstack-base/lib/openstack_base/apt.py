@@ -1,5 +1,6 @@
 """Packages: where they come from (openstack-origin) and getting them."""
 
+import contextlib
 import os
 import subprocess
 
@@ -74,14 +75,36 @@ def install(packages):
     fetch.apt_install(fetch.filter_installed_packages(packages), fatal=True)
 
 
+# While it exists, invoke-rc.d starts nothing (exit 101: "action
+# forbidden"): packages' maintainer scripts would start new code against
+# the old schema before the leader migrates it.
+POLICY_RC_D = '/usr/sbin/policy-rc.d'
+
+
+@contextlib.contextmanager
+def no_service_starts():
+    if os.path.exists(POLICY_RC_D):     # someone else's: leave it be
+        yield
+        return
+    with open(POLICY_RC_D, 'w') as f:
+        f.write('#!/bin/sh\n# the charm is upgrading packages\nexit 101\n')
+    os.chmod(POLICY_RC_D, 0o755)
+    try:
+        yield
+    finally:
+        os.remove(POLICY_RC_D)
+
+
 def upgrade(packages):
     """Move the payload to the newest the sources offer: the packages
     and what they depend on, keeping the config files the charm wrote
-    (confold). Nothing is removed: a source lacking a package apt would
+    (confold), and starting no service (the charm starts them once
+    migrated). Nothing is removed: a source lacking a package apt would
     need fails here, whole, instead of leaving a half-upgraded unit."""
-    _apt('--no-remove', '--option=Dpkg::Options::=--force-confold',
-         '--option=Dpkg::Options::=--force-confdef', 'install',
-         *packages)
+    with no_service_starts():
+        _apt('--no-remove', '--option=Dpkg::Options::=--force-confold',
+             '--option=Dpkg::Options::=--force-confdef', 'install',
+             *packages)
 
 
 def wanted_packages(charm):

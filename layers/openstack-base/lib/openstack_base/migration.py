@@ -6,15 +6,19 @@ import subprocess
 
 from charmhelpers.core import hookenv
 
-from openstack_base import daemons
+from openstack_base import daemons, releases
 
 MIGRATED = 'db-migrated-release'
 
 
 def done(charm):
+    """The schema is at this unit's release or newer: a unit still on
+    the old release keeps serving while a rolling upgrade moved the
+    leader (and the schema) on."""
     if not charm.db_migration_cmds:
         return True
-    return hookenv.leader_get(MIGRATED) == charm.release
+    migrated = hookenv.leader_get(MIGRATED)
+    return bool(migrated) and releases.compare(migrated, charm.release) >= 0
 
 
 def run(charm):
