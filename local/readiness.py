@@ -6,7 +6,7 @@ import time
 from localjuju import model as m
 
 # Juju runs update-status every 5 minutes; a waiting operator does not.
-UPDATE_STATUS_EVERY = 10
+UPDATE_STATUS_EVERY = 5
 
 
 class NotReady(RuntimeError):

@@ -21,7 +21,7 @@ added to the new one's (IPaddr2 start), and the neighbours' ARP entries
 for it flushed (the gratuitous ARP's effect). A VIP no longer in the CIB
 is removed. Failover takes at most token + 1 s for a lost host and
 interval + 1 s for a dead service; a node put in standby
-(``set_standby``) gives its VIP up within a second. Only addresses in
+(``set_standby``) gives its VIP up at the next tick. Only addresses in
 the units' subnet are ever added. ``stop(cib)`` removes every VIP and
 ends the monitor.
 """

@@ -15,6 +15,8 @@ layer of its own over /usr and dpkg's state), so they run last.
 
 import json
 import os
+import shutil
+import tempfile
 import time
 
 import pytest
@@ -33,12 +35,16 @@ ZED = upgrade_repo.installed_version('mistral-common')
 
 
 @pytest.fixture(scope='module')
-def repos(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('upgrade-repos'))
-    return {'antelope': upgrade_repo.build(root, 'antelope'),
-            'broken': upgrade_repo.build(root, 'antelope',
-                                         without=('mistral-api',)),
-            'bobcat': upgrade_repo.build(root, 'bobcat')}
+def repos():
+    # apt reads a file: source as its _apt user: not under pytest's
+    # root-only temporary directories
+    root = tempfile.mkdtemp(prefix='mistral-upgrade-repos-', dir='/var/tmp')
+    os.chmod(root, 0o755)
+    yield {'antelope': upgrade_repo.build(root, 'antelope'),
+           'broken': upgrade_repo.build(root, 'antelope',
+                                        without=('mistral-api',)),
+           'bobcat': upgrade_repo.build(root, 'bobcat')}
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope='module')

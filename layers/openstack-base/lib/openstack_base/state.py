@@ -35,7 +35,7 @@ UPGRADE_FAILURE = 'openstack-base.upgrade-failure'
 
 
 def upgrade_failure():
-    """(target release, reason) of the last failed upgrade, or None."""
+    """(openstack-origin, reason) of the last failed upgrade, or None."""
     failed = unitdata.kv().get(UPGRADE_FAILURE)
     return tuple(failed) if failed else None
 

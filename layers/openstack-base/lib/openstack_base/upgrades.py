@@ -5,7 +5,7 @@ One release at a time and never backwards, as the official charms and
 the Charmed OpenStack Upgrader go: a refused origin is a config problem
 (blocked, nothing written, apt never reached); an upgrade that fails
 leaves the old release serving and the unit blocked saying why until an
-upgrade succeeds or openstack-origin changes.
+upgrade succeeds or openstack-origin changes (a fixed mirror, say).
 """
 
 import time
@@ -59,10 +59,10 @@ def awaits_action(charm):
 
 
 def failure(charm):
-    """Why the last upgrade to the pending release failed, or None."""
-    target = pending(charm)
-    failed = state.upgrade_failure()
-    if failed and failed[0] == target:
+    """Why the last upgrade from this openstack-origin failed, or None."""
+    target, failed = pending(charm), state.upgrade_failure()
+    if target and failed and failed[0] == charm.config.get(
+            'openstack-origin'):
         return 'Upgrade to {} failed: {} (still running {})'.format(
             target, failed[1], charm.release)
     return None
@@ -94,7 +94,8 @@ def upgrade(charm):
     except (apt.AptFailed, UpgradeFailed) as error:
         hookenv.log('Upgrade to {} failed: {}'.format(target, error),
                     hookenv.ERROR)
-        state.set_upgrade_failure((target, str(error)))
+        state.set_upgrade_failure((charm.config.get('openstack-origin'),
+                                   str(error)))
         charm.reconcile()       # the old release serves on
         raise UpgradeFailed(str(error))
     state.set_upgrade_failure(None)
