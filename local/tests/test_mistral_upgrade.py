@@ -22,9 +22,10 @@ import time
 import pytest
 
 from local import upgrade_repo
+from local.mistral_api import Mistral
 from local.providers.mariadb import mysql
 from local.tests.mistral_site import (
-    HACLUSTER, Load, created, new_executions, record, report, vip_client,
+    HACLUSTER, PORT, Load, created, new_executions, record, report, vip_client,
     wait_all_ready, wait_until)
 from local import workflows
 from localjuju import pacemaker
@@ -94,12 +95,13 @@ def test_origins_that_skip_or_go_back_are_refused_before_apt(
 
 
 def test_a_broken_repository_fails_the_action_the_old_release_serves(
-        cloud, repos):
+        cloud, api, repos):
     cloud.config(action_managed_upgrade='true',
                  openstack_origin=repos['broken'])
     unit = cloud.units()[-1]
     assert cloud.workload(unit) == (
         'active', 'Unit is ready (openstack-upgrade to antelope available)')
+    running = {name for name, pid in cloud.pids(unit=unit).items() if pid}
     result = cloud.controller.run_action(unit, 'openstack-upgrade', [])
     reason = 'Unable to correct problems, you have held broken packages.'
     assert result['status'] == 'failed'
@@ -109,8 +111,11 @@ def test_a_broken_repository_fails_the_action_the_old_release_serves(
         .format(reason))
     # nothing moved: the old packages, every service up and answering
     assert versions(cloud)[unit] == ZED
-    assert all(cloud.pids(unit=unit).values())
-    cloud.service_client(unit).wait_answering(30)
+    assert {name for name, pid in cloud.pids(unit=unit).items()
+            if pid} == running
+    Mistral('{}://{}:{}/v2'.format(api.url.split(':')[0],
+                                   cloud.address(unit), PORT),
+            api.token).wait_answering(30)
 
 
 def roll(cloud, unit):
