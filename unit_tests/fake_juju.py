@@ -131,6 +131,8 @@ class FakeInit:
             'wait_for_http': lambda address, port, tls, timeout, give_up:
                 self.waited.append(('http', port)),
             'wait_for_ports': self._wait_for_ports,
+            'at_once': lambda verb, names: {
+                n: fakes[verb](n) for n in names},
         }
         for name, fake in fakes.items():
             monkeypatch.setattr(daemons, name, fake)
@@ -231,8 +233,7 @@ class Unit:
         self.installed = []
         monkeypatch.setattr(fetch, 'apt_install',
                             lambda pkgs, **kw: self.installed.extend(pkgs))
-        monkeypatch.setattr(fetch, 'filter_installed_packages',
-                            lambda pkgs: list(pkgs))
+        monkeypatch.setattr(apt, 'not_installed', lambda pkgs: list(pkgs))
         # apt never runs, nor touches the machine's sources: apt-get
         # calls are recorded, and an upgrade lands on ``offered`` (the
         # release the fake archive has) or fails with ``apt_error``

@@ -191,6 +191,38 @@ class Batch:
                       for step in STEPS.get(task, [])
                       if self.recorder.runs(tag, step) > 1)
 
+    def stuck(self, states):
+        """What holds each unfinished execution: its tasks (and its
+        subworkflows' tasks) that have not succeeded, with the states of
+        their actions, as lines for the failure report."""
+        executions = self.client.request(
+            'GET', '/executions?limit=1000')['executions']
+        tasks = self.client.request('GET', '/tasks?limit=5000')['tasks']
+        actions = self.client.request(
+            'GET', '/action_executions?limit=5000')['action_executions']
+        lines = []
+        for root, state in states.items():
+            if state in FINISHED:
+                continue
+            family = {e['id'] for e in executions
+                      if root in (e['id'], e.get('root_execution_id'))}
+            lines.append('{} {} {}'.format(self.ids[root], root, state))
+            for task in tasks:
+                if task['workflow_execution_id'] not in family or \
+                        task['state'] == 'SUCCESS':
+                    continue
+                held = ['{}@{}'.format(a['state'], a['updated_at'] or
+                                       a['created_at'])
+                        for a in actions
+                        if a.get('task_execution_id') == task['id']]
+                held += ['workflow {}@{}'.format(e['state'], e['updated_at'])
+                         for e in executions
+                         if e.get('task_execution_id') == task['id']]
+                lines.append('  {} {} (updated {}) {!r} actions {}'.format(
+                    task['name'], task['state'], task['updated_at'],
+                    (task.get('state_info') or '')[:120], held))
+        return lines
+
     def summary(self, states):
         counts = collections.Counter(states.values())
         runs = collections.Counter(min(n, 2) for n in self.runs().values())
@@ -217,12 +249,32 @@ def through(api, recorder, name, fault):
         'all finished {:.0f} s after it'.format(
             name, batch.summary(states), len(finished), len(rerun), took))
     assert finished, 'the fault came before any task finished'
+    if any(state not in FINISHED for state in states.values()):
+        for line in batch.stuck(states) + database_sessions():
+            mistral_site.record(line)
     assert list(states.values()) == ['SUCCESS'] * EXECUTIONS, \
         batch.summary(states)
     assert rerun == [], rerun
     # every step of every execution ran: nothing skipped
     assert all(runs >= 1 for runs in batch.runs().values())
     return batch
+
+
+def database_sessions():
+    """MariaDB's sessions of the mistral user by client host: how many,
+    how many hold a transaction open and the oldest one's age (s), as
+    lines for a failure report."""
+    found = subprocess.run(
+        ['mysql', '-N', '-e', "SELECT SUBSTRING_INDEX(p.host, ':', 1) AS "
+         "client, COUNT(*), COUNT(t.trx_started), COALESCE(MAX("
+         "TIMESTAMPDIFF(SECOND, t.trx_started, NOW())), 0) FROM "
+         "information_schema.processlist p LEFT JOIN "
+         "information_schema.innodb_trx t ON t.trx_mysql_thread_id = p.id "
+         "WHERE p.user = 'mistral' GROUP BY client"],
+        capture_output=True, text=True)
+    return ['mariadb sessions from {}: {}, {} in a transaction (oldest '
+            '{} s)'.format(*line.split('\t'))
+            for line in found.stdout.splitlines()]
 
 
 def restart_service(name):

@@ -67,3 +67,32 @@ def test_the_upgraded_instance_serves_the_rest_of_the_hook(
         upgraded = upgrades.upgrade(old)
     with instance.provide_charm_instance(unit.charm_class) as current:
         assert current is upgraded and current.release == 'zed'
+
+
+def test_daemons_restart_together(tmp_path, monkeypatch):
+    # Each fake `service` waits until every one of them has begun: run
+    # one after another, the first would give up and fail.
+    from openstack_base import daemons
+    names = ['mistral-api', 'mistral-engine', 'mistral-executor']
+    service = tmp_path / 'service'
+    service.write_text(
+        '#!/bin/sh\n'
+        'touch "{0}/$1.$2"\n'
+        'for i in $(seq 100); do\n'
+        '  [ $(ls "{0}" | grep -c "\\.$2$") -eq {1} ] && exit 0\n'
+        '  sleep 0.1\n'
+        'done\n'
+        'exit 1\n'.format(tmp_path / 'begun', len(names)))
+    service.chmod(0o755)
+    (tmp_path / 'begun').mkdir()
+    monkeypatch.setenv('PATH', '{}:{}'.format(tmp_path, os.environ['PATH']))
+    monkeypatch.setattr(daemons, 'uses_systemd', lambda: False)
+    assert daemons.at_once('restart', names) == dict.fromkeys(names, True)
+    assert sorted(os.listdir(tmp_path / 'begun')) == [
+        name + '.restart' for name in names]
+
+
+def test_what_is_installed_is_asked_of_dpkg():
+    from openstack_base import apt
+    assert apt.not_installed(['dpkg', 'no-such-package-here']) == [
+        'no-such-package-here']

@@ -294,6 +294,7 @@ WRONG_VALUES = {
     'nagios_context': 'my context',
     'nagios_servicegroups': 'a,,b',
     'rabbit-heartbeat-timeout': -1,
+    'database-idle-timeout': 'never',
     'haproxy-server-timeout': 0,
     'haproxy-client-timeout': 'soon',
     'haproxy-queue-timeout': -5,

@@ -5,6 +5,7 @@ charms: install, relate one by one, render, migrate, start, report."""
 import configparser
 import importlib.util
 import os
+import urllib.parse
 
 import pytest
 import yaml
@@ -103,6 +104,7 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
         answer(story, db, 'mysql-router')
         expected_db = ('mysql+pymysql://mistral:mysql%3Apw%40@127.0.0.1:'
                        '3306/mistral?charset=utf8')
+        idle_session = {'init_command': ['SET SESSION wait_timeout = 30']}
     else:
         story.juju.address = '10.0.0.10'
         db = add_peer(story, 'db', 'postgresql')
@@ -110,6 +112,8 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
         answer(story, db, 'postgresql')
         expected_db = ('postgresql+psycopg2://mistral_u:pgpw@10.5.3.1:5432/'
                        'mistral')
+        idle_session = {
+            'options': ['-c idle_in_transaction_session_timeout=30s']}
 
     keystone = add_peer(story, 'identity-service', 'keystone')
     sent = story.juju.local_data(keystone)
@@ -127,6 +131,9 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
         'rabbit://mistral:rabbit%20pw%2F%2B@10.5.1.1:5672,'
         'mistral:rabbit%20pw%2F%2B@10.5.1.2:5672/openstack')
     assert conf['database']['connection'] == expected_db
+    # what the driver is given at connect (oslo.db appends it to the URL)
+    assert urllib.parse.parse_qs(
+        conf['database']['connection_parameters']) == idle_session
     auth = conf['keystone_authtoken']
     assert auth['www_authenticate_uri'] == 'http://10.5.2.1:5000/v3'
     assert auth['auth_url'] == 'http://10.5.2.1:35357'
@@ -368,6 +375,16 @@ def test_a_dead_units_amqp_connections_drop_before_its_requests_expire(
     run(story, 'config-changed')
     assert ini(story.conf)['oslo_messaging_rabbit'][
         'heartbeat_timeout_threshold'] == '0'
+
+
+def test_the_database_session_timeout_can_be_left_to_the_server(story):
+    run(story, 'install')
+    relate_core(story)
+    story.juju.config['database-idle-timeout'] = 0
+    run(story, 'config-changed')
+    database = ini(story.conf)['database']
+    assert 'connection' in database
+    assert 'connection_parameters' not in database
 
 
 def test_under_systemd_every_daemon_restarts_itself_when_it_dies(

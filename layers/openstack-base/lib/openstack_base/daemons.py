@@ -95,6 +95,19 @@ def restart(name):
     return host.service_restart(name)
 
 
+def at_once(verb, names):
+    """Start, stop or restart several daemons together, each in its own
+    process: an OpenStack daemon takes seconds to stop gracefully (a
+    Mistral engine 8 s when idle, 30 under load), and none of them waits
+    for another. {name: whether the init system said it did}."""
+    commands = {name: ['systemctl', verb, name] if uses_systemd()
+                else ['service', name, verb] for name in names}
+    running = {name: subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+               for name, command in commands.items()}
+    return {name: process.wait() == 0 for name, process in running.items()}
+
+
 def remove(name):
     """Stop a daemon and delete its definition."""
     if os.path.exists(unit_path(name)):

@@ -28,8 +28,7 @@ def run(charm):
     hookenv.status_set('maintenance', 'Migrating the database')
     hookenv.log('Migrating the database to {}'.format(charm.release),
                 hookenv.INFO)
-    for name in charm.daemon_names:
-        daemons.stop(name)
+    daemons.at_once('stop', charm.daemon_names)
     for cmd in charm.db_migration_cmds:
         subprocess.check_call(cmd, stdout=subprocess.DEVNULL)
     hookenv.leader_set({MIGRATED: charm.release})

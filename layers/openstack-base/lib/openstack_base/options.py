@@ -26,6 +26,7 @@ CHECKS = {
         r'[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*',
         'a comma-separated list of names'),
     'rabbit-heartbeat-timeout': validation.number(0, integer=True),
+    'database-idle-timeout': validation.number(0, integer=True),
     'haproxy-server-timeout': _TIMEOUT,
     'haproxy-client-timeout': _TIMEOUT,
     'haproxy-queue-timeout': _TIMEOUT,

@@ -114,12 +114,37 @@ class AMQPHandler(RelationHandler):
         return set()
 
 
-class MySQLHandler(RelationHandler):
-    """A shared-db relation (mysql-router, percona) as an SQLAlchemy URL."""
+class DatabaseHandler(RelationHandler):
+    """A database relation as an SQLAlchemy URL, and the session setting
+    that makes the server drop a unit's silent session after
+    database-idle-timeout: a unit that dies mid-transaction (its host
+    gone, no FIN sent) keeps its row locks, and every engine waiting on
+    them, until the server drops its session."""
+
+    context_name = 'database'
+    idle_session = None     # URL parameter: {} is the timeout in seconds
+
+    def parameters(self):
+        seconds = self.charm.config.get('database-idle-timeout')
+        if not seconds:
+            return None
+        key, _, value = self.idle_session.partition('=')
+        return '{}={}'.format(key, _quote(value.format(seconds)))
+
+    def context(self):
+        uri = self.uri()
+        return {'uri': uri, 'parameters': uri and self.parameters()}
+
+
+class MySQLHandler(DatabaseHandler):
+    """A shared-db relation (mysql-router, percona). MySQL has no timeout
+    for an idle transaction alone: wait_timeout drops any silent session,
+    and oslo.db reconnects a live unit's pooled one when it checks it
+    out."""
 
     name = 'shared-db'
-    context_name = 'database'
     driver = 'mysql+pymysql'
+    idle_session = 'init_command=SET SESSION wait_timeout = {}'
 
     def request(self):
         hostname = ip.binding_address(self.name)
@@ -140,17 +165,15 @@ class MySQLHandler(RelationHandler):
         return [('db_host', ep.db_host(), validation.host),
                 ('db_port', ep.db_port(), validation.PORT)]
 
-    def context(self):
-        return {'uri': self.uri()}
 
-
-class PostgreSQLHandler(RelationHandler):
-    """A pgsql relation as an SQLAlchemy URL."""
+class PostgreSQLHandler(DatabaseHandler):
+    """A pgsql relation; PostgreSQL drops only a session idle inside a
+    transaction."""
 
     name = 'db'
-    context_name = 'database'
     ready_flag = '{}.master.available'
     driver = 'postgresql+psycopg2'
+    idle_session = 'options=-c idle_in_transaction_session_timeout={}s'
 
     def request(self):
         for setup in self.charm.get_database_setup():
@@ -171,9 +194,6 @@ class PostgreSQLHandler(RelationHandler):
             return []
         return [('host', master.host, validation.host),
                 ('port', master.port, validation.PORT)]
-
-    def context(self):
-        return {'uri': self.uri()}
 
 
 class IdentityServiceHandler(RelationHandler):

@@ -73,9 +73,8 @@ def reconcile(charm, run, wait_seconds):
     answers."""
     restarts = charm.restarts.take()
     if not run:
-        for name in charm.services:
-            if daemons.running(name):
-                daemons.stop(name)
+        daemons.at_once('stop', [n for n in charm.services
+                                 if daemons.running(n)])
         return
     to_restart = [n for n in charm.services
                   if n in restarts and daemons.running(n)]
@@ -84,16 +83,13 @@ def reconcile(charm, run, wait_seconds):
         hookenv.status_set('maintenance', ', '.join(
             '{} {}'.format(verb, ' '.join(names)) for verb, names in
             (('Restarting', to_restart), ('Starting', to_start)) if names))
-    started, failed = [], []
     for name in charm.services:
         daemons.set_enabled(name, True)
-        if name in to_restart:
-            ok = daemons.restart(name)
-        elif name in to_start:
-            ok = daemons.start(name)
-        else:
-            continue
-        (started if ok and daemons.running(name) else failed).append(name)
+    done = daemons.at_once('restart', to_restart)
+    done.update(daemons.at_once('start', to_start))
+    started = [n for n in charm.services
+               if done.get(n) and daemons.running(n)]
+    failed = [n for n in charm.services if n in done and n not in started]
     if failed:
         # The unit cannot be ready: status names them at once, and no
         # port is waited for.
@@ -118,8 +114,8 @@ def wait_for(charm, started, wait_seconds):
 
 
 def stop_all(names):
+    daemons.at_once('stop', names)
     for name in names:
-        daemons.stop(name)
         daemons.set_enabled(name, False)
 
 
