@@ -239,6 +239,27 @@ class RelationSim:
             del hookenv._atexit[:]
         unitdata.kv().flush()
 
+    @contextlib.contextmanager
+    def action(self, name):
+        """An action's fresh process: charms.reactive imported (its
+        start-up registered, not run), no hook; the body runs the action,
+        which must start the endpoints itself."""
+        os.environ['JUJU_ACTION_NAME'] = name
+        for key in ('JUJU_HOOK_NAME', 'JUJU_RELATION', 'JUJU_RELATION_ID',
+                    'JUJU_REMOTE_UNIT', 'JUJU_DEPARTING_UNIT',
+                    'JUJU_REMOTE_APP'):
+            os.environ.pop(key, None)
+        hookenv.cache.clear()
+        Endpoint._endpoints = {}
+        del hookenv._atexit[:]
+        hookenv._atstart[:] = [(Endpoint._startup, (), {})]
+        try:
+            yield self
+        finally:
+            os.environ.pop('JUJU_ACTION_NAME', None)
+            del hookenv._atexit[:]
+        unitdata.kv().flush()
+
     def run_hook(self, hook_name, rid=None, remote_unit=None,
                  departing=None):
         with self.hook(hook_name, rid, remote_unit, departing):

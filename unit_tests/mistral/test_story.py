@@ -362,6 +362,45 @@ def test_the_default_heartbeats_bound_a_lost_action_to_a_minute(story):
     assert beat['first_heartbeat_timeout'] == '120'
 
 
+def test_openstack_upgrade_renders_the_new_release_with_the_relations(
+        story, monkeypatch):
+    # An action is no hook: nothing but the charm starts the endpoints,
+    # and without them the new release's config has no database in it.
+    import openstack_base.instance as instance
+    from charmhelpers.core import hookenv, host
+    from openstack_base import actions
+    monkeypatch.setattr(host, 'lsb_release',
+                        lambda: {'DISTRIB_CODENAME': 'jammy'})
+    story.landed = 'yoga'       # what apt installed: the charm's release
+    monkeypatch.setattr(instance, 'select_release',
+                        lambda base: story.landed)
+    instance.forget_charm_instance()
+    run(story, 'install')
+    relate_core(story)
+    before = ini(story.conf)
+    story.juju.config.update({'action-managed-upgrade': True,
+                              'openstack-origin': 'cloud:jammy-zed'})
+    run(story, 'config-changed')
+    assert story.juju.status == (
+        'active', 'Unit is ready (openstack-upgrade to zed available)')
+    story.offered = 'zed'
+    results = {}
+    monkeypatch.setattr(hookenv, 'action_set', results.update)
+    monkeypatch.setattr(hookenv, 'action_fail',
+                        lambda message: results.setdefault('fail', message))
+    monkeypatch.setattr(hookenv, 'action_get', lambda key=None: None)
+    instance.forget_charm_instance()
+    with story.juju.action('openstack-upgrade'):
+        assert actions.main(['/charm/actions/openstack-upgrade']) == 0
+    assert 'fail' not in results, results
+    assert (results['from'], results['to']) == ('yoga', 'zed')
+    after = ini(story.conf)
+    for section, key in (('database', 'connection'),
+                         ('DEFAULT', 'transport_url'),
+                         ('keystone_authtoken', 'password')):
+        assert after[section][key] == before[section][key], key
+
+
 def test_a_dead_units_amqp_connections_drop_before_its_requests_expire(
         story):
     # RabbitMQ requeues what a dead unit held only once it drops the

@@ -104,9 +104,21 @@ class ActionRefused(Exception):
         self.results = results or {}
 
 
+def start_endpoints():
+    """What charms.reactive's main() does before a hook's handlers, and
+    nothing does for an action: load the interface layers and make their
+    endpoints from the relations' data. Without it the charm sees no
+    relation, and openstack-upgrade renders the new release's config
+    with no database, broker or Keystone in it."""
+    from charms.reactive import bus
+    bus.discover()
+    hookenv._run_atstart()
+
+
 def main(argv):
     name = os.path.basename(argv[0])
     try:
+        start_endpoints()
         with provide_charm_instance() as charm:
             action = ACTIONS.get(name) or charm.actions.get(name)
             if action is None:
