@@ -250,7 +250,8 @@ def through(api, recorder, name, fault):
             name, batch.summary(states), len(finished), len(rerun), took))
     assert finished, 'the fault came before any task finished'
     if any(state not in FINISHED for state in states.values()):
-        for line in batch.stuck(states) + database_sessions():
+        for line in (batch.stuck(states) + database_sessions() +
+                     scheduled_jobs()):
             mistral_site.record(line)
     assert list(states.values()) == ['SUCCESS'] * EXECUTIONS, \
         batch.summary(states)
@@ -275,6 +276,17 @@ def database_sessions():
     return ['mariadb sessions from {}: {}, {} in a transaction (oldest '
             '{} s)'.format(*line.split('\t'))
             for line in found.stdout.splitlines()]
+
+
+def scheduled_jobs():
+    """Mistral's scheduled jobs (what a task's refresh, timeout or retry
+    waits on) by function and whether an engine took them."""
+    found = subprocess.run(
+        ['mysql', '-N', '-e', "SELECT func_name, captured_at IS NOT NULL, "
+         "COUNT(*) FROM mistral.scheduled_jobs_v2 GROUP BY 1, 2"],
+        capture_output=True, text=True)
+    return ['scheduled jobs {} (taken: {}): {}'.format(*line.split('\t'))
+            for line in found.stdout.splitlines()] or ['no scheduled job']
 
 
 def restart_service(name):
