@@ -3,9 +3,10 @@ behind a VIP that hacluster's pacemaker moves, on one shared deployment
 (the MySQL one, grown to three units and related to hacluster).
 
 Stories, in order: three units active with one migration and the VIP in
-the catalog; the VIP spreads requests over every unit's API (hosts
-lost or cut off under load, with executions running, are in
-test_mistral_faults.py); scale down (the leader goes) and back up
+the catalog; the VIP spreads requests over every unit's API; the VIP's
+host lost under load (a host without the VIP lost, and the VIP's cut
+off, under load with executions running, are in test_mistral_faults.py);
+scale down (the leader goes) and back up
 with a cron trigger firing through the leader changes, then the new
 leader reconciles the workflows option; TLS at the VIP.
 Figures are printed (`pytest -s` shows them)."""
@@ -24,8 +25,8 @@ from local import workflows
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
-    PORT, READY, VIP, created, new_executions, record, vip_client,
-    wait_all_ready, wait_until)
+    LOAD_SECONDS, PORT, READY, VIP, VIP_FAILOVER, VIP_TOKEN, Load, created,
+    new_executions, record, report, vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -87,6 +88,38 @@ def test_the_vip_spreads_requests_over_every_units_api(cloud):
     record('300 requests through the VIP, per backend: {}'.format(served))
     assert sum(served.values()) == 300
     assert all(count > 0 for count in served.values()), served
+
+
+def revive(deployed, unit):
+    deployed.controller.revive_unit(unit)
+    assert deployed.wait_ready(unit=unit) == READY
+
+
+def test_the_vip_moves_off_a_lost_host_within_pacemakers_bound(cloud):
+    holder = cloud.vip_holder()
+    with Load(vip_client(cloud)) as load:
+        load.run_for(10)
+        killed_at = time.monotonic()
+        cloud.controller.kill_unit(holder, wait=False)
+        moved = wait_until(
+            lambda: cloud.vip_holder() not in (None, holder) and
+            cloud.vip_holder(), 'the VIP moved', 30, interval=0.2)
+        moved_after = time.monotonic() - killed_at
+        load.run_for(LOAD_SECONDS)
+    # the election after the lease runs while the others keep serving
+    cloud.controller.elect('mistral')
+    sent, succeeded, outage = report(
+        '{} (holding the VIP) killed, VIP on {} after {:.1f} s'.format(
+            holder, moved, moved_after), load)
+    # declared dead by corosync's token timeout, not sooner
+    assert VIP_TOKEN - 0.5 <= moved_after <= VIP_FAILOVER + 1
+    # requests succeed again right after the move: what failed is what
+    # was in flight on the dead host or sent before the VIP moved
+    assert outage <= VIP_FAILOVER + 2, outage
+    late = [ok for sent_at, ok, _ in load.results
+            if sent_at > killed_at + moved_after + 2]
+    assert late and all(late), late.count(False)
+    revive(cloud, holder)
 
 
 def haproxy_backends(deployed, unit):
