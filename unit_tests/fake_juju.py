@@ -118,11 +118,15 @@ class FakeInit:
         monkeypatch.setattr(daemons, 'uses_systemd', lambda: False)
         monkeypatch.setattr(daemons, 'unit_path',
                             lambda name: os.path.join(self.unit_dir, name))
-        fakes = {
-            'running': lambda n: n in self.running,
+        verbs = {
             'start': lambda n: self._do('start', n, self._start),
             'stop': lambda n: self._do('stop', n, self.running.discard),
             'restart': lambda n: self._do('restart', n, self.running.add),
+        }
+        fakes = {
+            'running': lambda n: n in self.running,
+            'stop': verbs['stop'],
+            'restart': verbs['restart'],
             'set_enabled': lambda n, on: None,
             'reload_definitions': lambda: None,
             'remove': self._remove,
@@ -132,7 +136,7 @@ class FakeInit:
                 self.waited.append(('http', port)),
             'wait_for_ports': self._wait_for_ports,
             'at_once': lambda verb, names: {
-                n: fakes[verb](n) for n in names},
+                n: verbs[verb](n) for n in names},
         }
         for name, fake in fakes.items():
             monkeypatch.setattr(daemons, name, fake)

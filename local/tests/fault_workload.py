@@ -24,6 +24,7 @@ import threading
 import time
 
 from local.mistral_api import FINISHED, MistralError
+from local.providers.mariadb import mysql
 from local.tests import mistral_site
 
 STEP_SECONDS = 2
@@ -311,28 +312,25 @@ def database_sessions():
     """MariaDB's sessions of the mistral user by client host: how many,
     how many hold a transaction open and the oldest one's age (s), as
     lines for a failure report."""
-    found = subprocess.run(
-        ['mysql', '-N', '-e', "SELECT SUBSTRING_INDEX(p.host, ':', 1) AS "
-         "client, COUNT(*), COUNT(t.trx_started), COALESCE(MAX("
-         "TIMESTAMPDIFF(SECOND, t.trx_started, NOW())), 0) FROM "
-         "information_schema.processlist p LEFT JOIN "
-         "information_schema.innodb_trx t ON t.trx_mysql_thread_id = p.id "
-         "WHERE p.user = 'mistral' GROUP BY client"],
-        capture_output=True, text=True)
+    found = mysql(
+        "SELECT SUBSTRING_INDEX(p.host, ':', 1) AS client, COUNT(*), "
+        "COUNT(t.trx_started), COALESCE(MAX(TIMESTAMPDIFF(SECOND, "
+        "t.trx_started, NOW())), 0) FROM information_schema.processlist p "
+        "LEFT JOIN information_schema.innodb_trx t ON "
+        "t.trx_mysql_thread_id = p.id WHERE p.user = 'mistral' "
+        "GROUP BY client")
     return ['mariadb sessions from {}: {}, {} in a transaction (oldest '
             '{} s)'.format(*line.split('\t'))
-            for line in found.stdout.splitlines()]
+            for line in found.splitlines()]
 
 
 def scheduled_jobs():
     """Mistral's scheduled jobs (what a task's refresh, timeout or retry
     waits on) by function and whether an engine took them."""
-    found = subprocess.run(
-        ['mysql', '-N', '-e', "SELECT func_name, captured_at IS NOT NULL, "
-         "COUNT(*) FROM mistral.scheduled_jobs_v2 GROUP BY 1, 2"],
-        capture_output=True, text=True)
+    found = mysql("SELECT func_name, captured_at IS NOT NULL, COUNT(*) "
+                  "FROM mistral.scheduled_jobs_v2 GROUP BY 1, 2")
     return ['scheduled jobs {} (taken: {}): {}'.format(*line.split('\t'))
-            for line in found.stdout.splitlines()] or ['no scheduled job']
+            for line in found.splitlines()] or ['no scheduled job']
 
 
 def restart_service(name):

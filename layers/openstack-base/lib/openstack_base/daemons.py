@@ -83,10 +83,6 @@ def running(name):
     return host.service_running(name)
 
 
-def start(name):
-    return host.service_start(name)
-
-
 def stop(name):
     return host.service_stop(name)
 
