@@ -80,8 +80,10 @@ fault_step:
     second:
       action: std.http url="<% $.base %>/sub-second" timeout=60
 """
-# The join, and the tasks it joins.
+# The join, and the tasks it joins; each workflow's tasks.
 JOINS = {'gather': {'left', 'right'}}
+TASKS = {'fault_job': {'prepare', 'left', 'right', 'gather', 'finish'},
+         'fault_step': {'first', 'second'}}
 # The recorder paths of each task (a with-items task has one per item).
 STEPS = {'prepare': ['prepare'], 'left': ['left'],
          'right': ['right-1', 'right-2', 'right-3'],
@@ -153,11 +155,11 @@ class Batch:
         return {i: found.get(i, 'MISSING') for i in self.ids}
 
     def wait(self, timeout):
-        """Wait until every execution has finished, nothing but lost
-        joins has been left for LOST_AFTER s (a join waits a moment for
-        its refresh), or ``timeout`` passed; the states then. The API
-        may not answer for a while (the VIP moving off a lost unit, the
-        database restarting)."""
+        """Wait until every execution has finished, nothing but steps
+        lost with an engine (lost_in_memory) has held the rest for
+        LOST_AFTER s (a join waits a moment for its refresh), or
+        ``timeout`` passed; the states then. The API may not answer for a
+        while (the VIP moving off a lost unit, the database restarting)."""
         deadline = time.monotonic() + timeout
         states = {i: 'UNKNOWN' for i in self.ids}
         unfinished, since = None, time.monotonic()
@@ -173,10 +175,10 @@ class Batch:
             if all(s in FINISHED for s in states.values()) or \
                     time.monotonic() > deadline:
                 return states
-            # no progress for a while: only lost joins left?
+            # no progress for a while: only lost steps left?
             if unfinished and time.monotonic() - since > LOST_AFTER:
                 try:
-                    if unfinished <= self.lost_joins(states):
+                    if unfinished <= self.lost_in_memory(states):
                         return states
                 except (OSError, MistralError):
                     pass
@@ -242,26 +244,22 @@ class Batch:
                     (task.get('state_info') or '')[:120], held))
         return lines
 
-    def lost_joins(self, states):
-        """The unfinished executions held by nothing but a join Mistral
-        never refreshed again (README, "Failure modes": an upstream
-        defect, no release recovers it): the join WAITING, the tasks it
-        joins and every other task SUCCESS, nothing else started. Any
-        other unfinished execution is this charm's failure."""
+    def lost_in_memory(self, states):
+        """The unfinished executions held by nothing but a step Mistral
+        15 keeps in an engine's memory once a transaction commits
+        (post_tx_queue) and so loses with the engine (README, "Failure
+        modes": an upstream defect, no release recovers it): a join's
+        refresh (the join WAITING, every task it joins SUCCESS) or a
+        subworkflow's completion check (the subworkflow RUNNING, every
+        one of its tasks SUCCESS). Every other task must have succeeded
+        and nothing else started. Any other unfinished execution is this
+        charm's failure."""
+        executions = self.client.request(
+            'GET', '/executions?limit=1000')['executions']
         tasks = self.client.request('GET', '/tasks?limit=5000')['tasks']
-        by_execution = collections.defaultdict(dict)
-        for task in tasks:
-            by_execution[task['workflow_execution_id']][task['name']] = \
-                task['state']
-        lost = set()
-        for root, state in states.items():
-            held = by_execution.get(root, {})
-            waiting = [name for name, s in held.items() if s != 'SUCCESS']
-            if state not in FINISHED and len(waiting) == 1 and \
-                    held[waiting[0]] == 'WAITING' and \
-                    JOINS.get(waiting[0], {None}) <= set(held):
-                lost.add(root)
-        return lost
+        return {root for root, state in states.items()
+                if state not in FINISHED and
+                held_only_by_lost_steps(root, executions, tasks)}
 
     def summary(self, states):
         counts = collections.Counter(states.values())
@@ -289,11 +287,11 @@ def through(api, recorder, name, fault):
         'all finished {:.0f} s after it'.format(
             name, batch.summary(states), len(finished), len(rerun), took))
     assert finished, 'the fault came before any task finished'
-    lost = batch.lost_joins(states)
+    lost = batch.lost_in_memory(states)
     if lost:
-        mistral_site.record('{}: {} held only by a join Mistral never '
-                            'refreshed again (README, "Failure modes")'
-                            .format(name, len(lost)))
+        mistral_site.record('{}: {} held only by a step Mistral kept in '
+                            'the dead engine\'s memory (README, "Failure '
+                            'modes")'.format(name, len(lost)))
     if any(states[i] not in FINISHED for i in set(states) - lost):
         for line in (batch.stuck(states) + database_sessions() +
                      scheduled_jobs()):
@@ -338,3 +336,28 @@ def restart_service(name):
     database), as an operator's maintenance would."""
     subprocess.run(['service', name, 'restart'], check=True,
                    capture_output=True)
+
+
+def held_only_by_lost_steps(execution_id, executions, tasks):
+    """Whether every task of the execution (API dicts) succeeded, but for
+    a join whose refresh or a subworkflow whose completion check Mistral
+    lost (Batch.lost_in_memory), and nothing else holds it."""
+    own = {t['name']: t for t in tasks
+           if t['workflow_execution_id'] == execution_id}
+    done = {name for name, t in own.items() if t['state'] == 'SUCCESS'}
+    held = set(own) - done
+    if not held:
+        # a subworkflow whose tasks all succeeded: its completion was lost
+        workflow = next(e['workflow_name'] for e in executions
+                        if e['id'] == execution_id)
+        return TASKS.get(workflow) == done
+    if len(held) != 1:
+        return False
+    task = own[held.pop()]
+    if task['state'] == 'WAITING':
+        return task['name'] in JOINS and JOINS[task['name']] <= done
+    children = [e for e in executions
+                if e.get('task_execution_id') == task['id']]
+    return task['state'] == 'RUNNING' and len(children) == 1 and \
+        children[0]['state'] == 'RUNNING' and \
+        held_only_by_lost_steps(children[0]['id'], executions, tasks)

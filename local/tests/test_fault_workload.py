@@ -1,0 +1,71 @@
+"""The fault stories' judge (fault_workload.held_only_by_lost_steps):
+what it forgives, an execution held by nothing but a step Mistral kept
+in a dead engine's memory, and what it must not forgive. The API dicts
+are shaped as Mistral 15's, from the executions the CI runs left."""
+
+import pytest
+
+from local.tests.fault_workload import held_only_by_lost_steps
+
+ROOT, SUB = 'root', 'sub'
+
+
+def execution(id, workflow, state, task=None):
+    return {'id': id, 'workflow_name': workflow, 'state': state,
+            'task_execution_id': task}
+
+
+def task(name, state, execution=ROOT):
+    return {'id': 'task-' + name, 'name': name, 'state': state,
+            'workflow_execution_id': execution}
+
+
+def family(gather='SUCCESS', sub=None, sub_tasks=(), finish=None, **states):
+    """A fault_job execution up to its join: prepare, left and right in
+    the given states (SUCCESS unless told), gather, and its subworkflow
+    and the subworkflow's tasks when given."""
+    tasks = [task(name, states.get(name, 'SUCCESS'))
+             for name in ('prepare', 'left', 'right')]
+    tasks.append(task('gather', gather))
+    if finish:
+        tasks.append(task('finish', finish))
+    tasks += [task(name, state, SUB) for name, state in sub_tasks]
+    executions = [execution(ROOT, 'fault_job', 'RUNNING')]
+    if sub:
+        executions.append(execution(SUB, 'fault_step', sub, 'task-gather'))
+    return executions, tasks
+
+
+FORGIVEN = {
+    # the refresh of the join is lost: its inputs are all there
+    'join never refreshed': family(gather='WAITING'),
+    # the subworkflow's completion check is lost (CI run of 008b2f7)
+    'subworkflow never completed': family(
+        gather='RUNNING', sub='RUNNING',
+        sub_tasks=[('first', 'SUCCESS'), ('second', 'SUCCESS')]),
+}
+NOT_FORGIVEN = {
+    'a joined task still running': family(gather='WAITING', left='RUNNING'),
+    'a joined task failed': family(gather='WAITING', right='ERROR'),
+    'a task of the subworkflow still running': family(
+        gather='RUNNING', sub='RUNNING',
+        sub_tasks=[('first', 'SUCCESS'), ('second', 'RUNNING')]),
+    'the subworkflow not run to its end': family(
+        gather='RUNNING', sub='RUNNING', sub_tasks=[('first', 'SUCCESS')]),
+    'the subworkflow never started': family(gather='RUNNING'),
+    'the last task stuck': family(
+        sub='SUCCESS', finish='RUNNING',
+        sub_tasks=[('first', 'SUCCESS'), ('second', 'SUCCESS')]),
+    'an action lost before the join': family(gather='WAITING',
+                                             prepare='RUNNING'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(FORGIVEN))
+def test_a_step_lost_with_the_engine_is_counted_apart(case):
+    assert held_only_by_lost_steps(ROOT, *FORGIVEN[case])
+
+
+@pytest.mark.parametrize('case', sorted(NOT_FORGIVEN))
+def test_anything_else_unfinished_fails_the_story(case):
+    assert not held_only_by_lost_steps(ROOT, *NOT_FORGIVEN[case])
