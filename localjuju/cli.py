@@ -14,8 +14,7 @@ from localjuju.errors import HookFailed, OperationError
 # command -> what it asks of the controller
 COMMANDS = {
     'deploy': lambda c, a: c.deploy(a.charm, a.app, a.units),
-    'add-unit': lambda c, a: [c.add_unit(a.app)
-                              for _ in range(a.num_units)],
+    'add-unit': lambda c, a: c.add_units(a.app, a.num_units),
     'relate': lambda c, a: c.relate(a.left, a.right),
     'remove-relation': lambda c, a: c.remove_relation(a.left, a.right),
     'config': lambda c, a: c.config(a.app, a.pairs, a.reset),

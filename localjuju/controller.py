@@ -73,8 +73,7 @@ class Controller(Lifecycle):
             existing = len(state['applications'][app]['units'])
         for unit in self._units(app):
             self._ensure_machine(unit)
-        for _ in range(max(0, units - existing)):
-            self.add_unit(app, settle=False)
+        self.add_units(app, max(0, units - existing), settle=False)
         self._retry_unstarted(app)
         self.runner.settle()
         return app
@@ -83,20 +82,34 @@ class Controller(Lifecycle):
         return list(self.model.read()['applications'][app]['units'])
 
     def add_unit(self, app, settle=True):
+        return self.add_units(app, 1, settle)[0]
+
+    def add_units(self, app, count, settle=True):
+        """Like `juju add-unit -n count`: the new units start side by
+        side (install, ..., start), as their machines would."""
+        units = []
+        for _ in range(count):
+            with self.model.edit() as state:
+                record = state['applications'].get(app)
+                if record is None or record.get('provider'):
+                    raise OperationError('no charm application "{}"'
+                                         .format(app))
+                address = network.allocate(self._owner(
+                    records.next_unit(state, app)))
+                unit = records.add_unit(state, app, address)
+                charm_source = record['charm']
+            os.makedirs(m.unit_dir(self.model.root, unit), exist_ok=True)
+            self._ensure_machine(unit, charm_source)
+            units.append(unit)
         with self.model.edit() as state:
-            record = state['applications'].get(app)
-            if record is None or record.get('provider'):
-                raise OperationError('no charm application "{}"'.format(app))
-            address = network.allocate(self._owner(
-                records.next_unit(state, app)))
-            unit = records.add_unit(state, app, address)
-            charm_source = record['charm']
-        os.makedirs(m.unit_dir(self.model.root, unit), exist_ok=True)
-        self._ensure_machine(unit, charm_source)
-        self._start_unit(unit)
+            record = state['applications'][app]
+            if units and not record['leader'] and \
+                    record.get('lease-expires', 0) < time.time():
+                record['leader'] = units[0]     # as the serial start did
+        self.runner.run_everywhere(units, self._start_unit)
         if settle:
             self.runner.settle()
-        return unit
+        return units
 
     def _ensure_machine(self, unit, charm_source=None):
         """Create the unit's machine; after a reboot, renew it."""
@@ -119,16 +132,18 @@ class Controller(Lifecycle):
             leader = app['leader'] == unit
             steps = events.startup_events(state, unit, leader)
         for step in steps:
+            if step.get('hook') == 'leader-settings-changed':
+                # what this hook reads; a leader starting alongside may
+                # set more later, and settle runs the hook again then
+                with self.model.edit() as state:
+                    state['units'][unit]['leader-settings-seen'] = \
+                        events.digest(state['applications'][
+                            m.app_of(unit)]['leader-settings'])
             if not self.runner.run_hook(unit, **_hook_args(step)):
                 return False
             if step.get('hook') == 'install':
                 self._mark(unit, installed=True)
-        with self.model.edit() as state:
-            if not leader:
-                state['units'][unit]['leader-settings-seen'] = \
-                    events.digest(state['applications'][m.app_of(unit)][
-                        'leader-settings'])
-            state['units'][unit]['started'] = True
+        self._mark(unit, started=True)
         return True
 
     def _mark(self, unit, **values):
@@ -216,9 +231,10 @@ class Controller(Lifecycle):
                        if config.get(k) != v}
             config.update(changes)
         if changed:
-            for unit in state['applications'][app]['units']:
-                if self._healthy(unit):
-                    self.runner.run_hook(unit, 'config-changed')
+            self.runner.run_everywhere(
+                [u for u in state['applications'][app]['units']
+                 if self._healthy(u)],
+                lambda unit: self.runner.run_hook(unit, 'config-changed'))
             self.runner.settle()
         return None
 
@@ -240,11 +256,14 @@ class Controller(Lifecycle):
             record = state['applications'][app]
             record['charm'] = os.path.abspath(source)
             record['config'] = charm.upgraded_config(record['config'])
-        for unit in state['applications'][app]['units']:
+
+        def upgrade(unit):
             machine_of(self.model, state, unit).install_charm(source)
             if self._healthy(unit) and self.runner.run_hook(
                     unit, 'upgrade-charm'):
                 self.runner.run_hook(unit, 'config-changed')
+        self.runner.run_everywhere(state['applications'][app]['units'],
+                                   upgrade)
         self.runner.settle()
 
     def run_action(self, unit, action, pairs=()):

@@ -26,6 +26,7 @@ back: the agent runs ``config-changed`` and the hooks it missed.
 """
 
 import os
+import threading
 import time
 
 from localjuju import model as m
@@ -79,10 +80,19 @@ class Lifecycle:
             if was_leader:
                 self._lose_leader(state, app)
             seen = dict(state['units'][unit]['relations'])
+        # Its agent says goodbye while the others go on: they see it
+        # depart, and a lost leader's lease runs out meanwhile, as Juju's
+        # lease manager does not wait for a dying unit's hooks.
+        leaving = threading.Thread(target=self._leave, args=(unit, seen))
         if record.get('power', 'on') == 'on' and record.get('started'):
-            self._leave_relations(unit, seen)
-            for hook in ('stop', 'remove'):
-                self.runner.run_hook(unit, hook)
+            leaving.start()
+        try:
+            self.runner.settle()
+            if was_leader:
+                self.elect(app)
+        finally:
+            if leaving.is_alive():
+                leaving.join()
         self.out('removing {}'.format(unit))
         machine_of(self.model, state, unit).destroy()
         with self.model.edit() as state:
@@ -92,6 +102,11 @@ class Lifecycle:
             for _rel_id, relation in m.relations_of(state, app):
                 relation.get('departed', {}).pop(unit, None)
         self.elect(app)
+
+    def _leave(self, unit, seen):
+        self._leave_relations(unit, seen)
+        for hook in ('stop', 'remove'):
+            self.runner.run_hook(unit, hook)
 
     def _leave_relations(self, unit, seen):
         state = self.model.read()

@@ -1,9 +1,15 @@
 """Runs hooks and actions inside a unit's machine, as Juju's uniter does,
-and settles the model: providers answer, units react, until quiet."""
+and settles the model: providers answer, units react, until quiet.
 
+Units run their hooks side by side, as their agents do: each unit one
+hook at a time, in Juju's order, the others meanwhile. Providers (the
+host's services) answer one relation at a time."""
+
+import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -19,6 +25,7 @@ from localjuju.records import PROVIDER_ADDRESS
 
 HOOK_TIMEOUT = int(os.environ.get('LOCAL_JUJU_HOOK_TIMEOUT', '3600'))
 MAX_SETTLE_HOOKS = 500
+SETTLE_WORKERS = 8     # units running a hook at the same time
 SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 
@@ -34,6 +41,7 @@ class Runner:
         # application name -> Provider instance, for the settle loop
         self.providers = providers if providers is not None else {}
         self.bin_dir = install(os.path.join(model.root, 'bin'))
+        self.answering = threading.Lock()
 
     # -- environment -----------------------------------------------------
     def environment(self, state, unit, hook, rel_id=None, remote_unit=None,
@@ -137,6 +145,13 @@ class Runner:
             self.answer_providers()
         return ok
 
+    def run_everywhere(self, units, step):
+        """``step(unit)`` on every unit at once; their results, in order."""
+        if len(units) < 2:
+            return [step(unit) for unit in units]
+        with concurrent.futures.ThreadPoolExecutor(len(units)) as pool:
+            return list(pool.map(step, units))
+
     def _set_agent(self, unit, agent):
         with self.model.edit() as state:
             state['units'][unit]['agent'] = agent
@@ -209,6 +224,10 @@ class Runner:
     # -- settling --------------------------------------------------------
     def answer_providers(self):
         """Let each provider answer charm data it has not seen yet."""
+        with self.answering:
+            self._answer_providers()
+
+    def _answer_providers(self):
         state = self.model.read()
         for key, relation in sorted(state['relations'].items()):
             provider_app = next(
@@ -230,19 +249,34 @@ class Runner:
                     after.charm_units, after.charm_app, after.provider_units)
 
     def settle(self, units=None):
-        """Run hooks until no unit has anything left to react to."""
-        for _ in range(MAX_SETTLE_HOOKS):
-            self.answer_providers()
-            with self.model.edit() as state:
-                event = events.next_event(state, units)
-                if event is None:
-                    for rel_id in events.finished_relations(state):
-                        del state['relations'][str(rel_id)]
-            if event is None:
-                return
-            self.run_hook(**event)
-        raise HookFailed('the model did not settle after {} hooks'.format(
-            MAX_SETTLE_HOOKS))
+        """Run hooks until no unit has anything left to react to: every
+        idle unit's next hook starts as soon as it has one."""
+        started, running = 0, {}
+        with concurrent.futures.ThreadPoolExecutor(SETTLE_WORKERS) as pool:
+            while True:
+                self.answer_providers()
+                with self.model.edit() as state:
+                    for unit in units or sorted(state['units']):
+                        if unit in running or started >= MAX_SETTLE_HOOKS:
+                            continue
+                        event = events.next_event(state, [unit])
+                        if event is not None:
+                            running[unit] = pool.submit(self.run_hook,
+                                                        **event)
+                            started += 1
+                    if not running:
+                        for rel_id in events.finished_relations(state):
+                            del state['relations'][str(rel_id)]
+                if not running:
+                    break
+                done, _ = concurrent.futures.wait(
+                    running.values(),
+                    return_when=concurrent.futures.FIRST_COMPLETED)
+                for unit in [u for u, f in running.items() if f in done]:
+                    running.pop(unit).result()
+        if started >= MAX_SETTLE_HOOKS:
+            raise HookFailed('the model did not settle after {} hooks'
+                             .format(MAX_SETTLE_HOOKS))
 
 
 def relation_view(state, rel_id, relation, provider_app):

@@ -287,8 +287,7 @@ def three_units(site):
     wait_all_ready(deployed)
     deployed.started = time.time()
     deployed.config(vip=VIP)
-    while len(deployed.units()) < 3:
-        deployed.controller.add_unit(APP)
+    deployed.controller.add_units(APP, 3 - len(deployed.units()))
     deployed.relate('mistral:ha', HACLUSTER)
     wait_all_ready(deployed)
     wait_until(lambda: deployed.vip_holder(), 'the VIP placed', 30)

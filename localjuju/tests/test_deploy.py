@@ -47,6 +47,47 @@ def test_two_units_run_hooks_in_juju_order(controller):
                 if ' ok' in line]
 
 
+def slow_hooks(controller, unit):
+    """(hook, started, ended) of each slow hook a toy unit ran."""
+    state = controller.model.read()
+    machine = machine_of(controller.model, state, unit)
+    with open(machine.host_path('/var/lib/charm/toy/slow')) as log:
+        return [(hook, float(start), float(end)) for hook, start, end in
+                (line.split() for line in log.read().splitlines())]
+
+
+def test_units_run_their_hooks_side_by_side(controller):
+    controller.deploy(TOY_CHARM, units=2)
+    # the config-changed hooks of a config change, and the hooks settling
+    # a new relation, run on both units at once
+    controller.config('toy', ['slow-hook=config-changed'])
+    controller.config('toy', ['slow-hook=db-relation-joined'])
+    controller.relate('toy:db', 'toydb')
+    for hook in ('config-changed', 'db-relation-joined'):
+        (_, start0, end0), (_, start1, end1) = [
+            [ran for ran in slow_hooks(controller, unit)
+             if ran[0] == hook][-1] for unit in ('toy/0', 'toy/1')]
+        assert start0 < end1 and start1 < end0, hook
+    # each unit still ran its own hooks one at a time
+    for unit in ('toy/0', 'toy/1'):
+        spans = sorted(slow_hooks(controller, unit), key=lambda r: r[1])
+        assert all(a[2] <= b[1] for a, b in zip(spans, spans[1:]))
+
+
+def test_units_added_together_start_side_by_side(deployed):
+    deployed.config('toy', ['slow-hook=install'])
+    assert deployed.add_units('toy', 2) == ['toy/1', 'toy/2']
+    (_, start1, end1), (_, start2, end2) = [
+        slow_hooks(deployed, unit)[-1] for unit in ('toy/1', 'toy/2')]
+    assert start1 < end2 and start2 < end1
+    # the leader's settings reached both, whenever they started
+    state = deployed.model.read()
+    assert state['applications']['toy']['leader'] == 'toy/0'
+    for unit in ('toy/1', 'toy/2'):
+        assert ['leader-settings-changed'] in hooks_seen(deployed, unit)
+        assert state['units'][unit]['workload']['status'] == 'active'
+
+
 def test_units_see_their_own_unit_dirs(controller):
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()

@@ -73,6 +73,19 @@ def test_remove_leader_elects_another_after_the_lease(three):
     assert not os.path.exists(host.path)
 
 
+def test_the_election_does_not_wait_for_the_leaving_leaders_hooks(three):
+    # its stop hook outlasts the lease: the new leader is elected, and
+    # the others see it depart, while it still stops
+    three.config('toy', ['slow-hook=stop', 'slow-seconds=8'])
+    three.remove_unit('toy/0')
+    done = [line.split()[:2] for line in three.lines]
+    assert done.index(['toy/1', 'leader-elected']) < \
+        done.index(['toy/0', 'stop'])
+    assert done.index(['toy/2', 'cluster-relation-departed']) < \
+        done.index(['toy/0', 'stop'])
+    assert three.model.read()['applications']['toy']['leader'] == 'toy/1'
+
+
 def test_kill_and_revive_a_host(three):
     state = three.model.read()
     address = state['units']['toy/0']['address']
