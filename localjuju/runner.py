@@ -6,6 +6,7 @@ hook at a time, in Juju's order, the others meanwhile. Providers (the
 host's services) answer one relation at a time."""
 
 import concurrent.futures
+import copy
 import os
 import subprocess
 import sys
@@ -240,13 +241,17 @@ class Runner:
                                  view.provider_units)
             if relation.get('provider-seen') == seen:
                 continue
+            answered = copy.deepcopy((view.charm_units, view.charm_app))
             self.providers[provider_app].respond(view)
             with self.model.edit() as state:
                 apply_answer(state, key, provider_app, view)
                 after = relation_view(state, int(key),
                                       state['relations'][key], provider_app)
+                # seen: the charm data it answered (a unit's hook may have
+                # published more meanwhile: the next pass answers that)
+                # and its own answer
                 state['relations'][key]['provider-seen'] = events.digest(
-                    after.charm_units, after.charm_app, after.provider_units)
+                    *answered, after.provider_units)
 
     def settle(self, units=None):
         """Run hooks until no unit has anything left to react to: every
