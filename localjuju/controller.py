@@ -101,11 +101,9 @@ class Controller(Lifecycle):
             os.makedirs(m.unit_dir(self.model.root, unit), exist_ok=True)
             self._ensure_machine(unit, charm_source)
             units.append(unit)
-        with self.model.edit() as state:
-            record = state['applications'][app]
-            if units and not record['leader'] and \
-                    record.get('lease-expires', 0) < time.time():
-                record['leader'] = units[0]     # as the serial start did
+        if units:
+            with self.model.edit() as state:   # the first, as in Juju's
+                claim_leadership(state['applications'][app], units[0])
         self.runner.run_everywhere(units, self._start_unit)
         if settle:
             self.runner.settle()
@@ -126,10 +124,7 @@ class Controller(Lifecycle):
         succeeded."""
         with self.model.edit() as state:
             app = state['applications'][m.app_of(unit)]
-            if not app['leader'] and app.get('lease-expires', 0) < \
-                    time.time():  # no leader, and no lease still held
-                app['leader'] = unit
-            leader = app['leader'] == unit
+            leader = claim_leadership(app, unit)
             steps = events.startup_events(state, unit, leader)
         for step in steps:
             if step.get('hook') == 'leader-settings-changed':
@@ -312,6 +307,14 @@ def split_pair(pair):
     if not eq:
         raise OperationError('expected key=value, got "{}"'.format(pair))
     return key, text
+
+
+def claim_leadership(app, unit):
+    """Make ``unit`` the application's leader if it has none and no lease
+    is still held; whether ``unit`` leads."""
+    if not app['leader'] and app.get('lease-expires', 0) < time.time():
+        app['leader'] = unit
+    return app['leader'] == unit
 
 
 def _hook_args(step):

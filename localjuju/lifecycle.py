@@ -91,7 +91,7 @@ class Lifecycle:
             if was_leader:
                 self.elect(app)
         finally:
-            if leaving.is_alive():
+            if leaving.ident is not None:
                 leaving.join()
         self.out('removing {}'.format(unit))
         machine_of(self.model, state, unit).destroy()
