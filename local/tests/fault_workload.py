@@ -7,14 +7,24 @@ two at a time), side by side; a join; a subworkflow of two steps; finish.
 Each call takes STEP_SECONDS (the recorder answers late), so a run lasts
 about half a minute and a fault lands in the middle of many tasks.
 
-Every task carries what a workflow author writes for tasks a crash may
-hit: a timeout, shorter than the charm's action-heartbeat-timeout, and a
-retry policy. The timeout fails a task whose action was lost (with its
-executor, its engine's unit or a broker restart) in the execution's own
-project, and the retry runs it again. A retry after Mistral 15's own
-heartbeat checker failed the action never runs: the checker's context
-has no project, so the continuation it schedules finds no task
-(README, "Failure modes").
+Every task that calls out carries what a workflow author writes for
+tasks a crash may hit: a timeout, shorter than the charm's
+action-heartbeat-timeout, and a retry policy. The timeout fails a task
+whose action was lost (with its executor, its engine's unit or a broker
+restart) in the execution's own project, and the retry runs it again.
+A retry after Mistral 15's own heartbeat checker failed the action never
+runs: the checker's context has no project, so the continuation it
+schedules finds no task (README, "Failure modes"). The policies are on
+those tasks, not in task-defaults: the tasks running a subworkflow must
+have none, and Mistral 15 cannot turn a default off for one task
+(``timeout: 0`` falls back to the default: policies.py
+construct_policies_list).
+
+Mistral 15 may complete the with-items task without running an item: a
+retry that finds every slot its concurrency allows held by a lost action
+has no index it may run, and completes the task SUCCESS (tasks.py
+WithItemsTask._schedule_actions). A story counts such executions apart
+(Batch.skipped_items).
 """
 
 import collections
@@ -46,47 +56,52 @@ DEFINITION = """---
 version: '2.0'
 fault_job:
   input: [base]
-  task-defaults:
-    timeout: 30
-    retry: {count: 10, delay: 3}
   tasks:
     prepare:
       action: std.http url="<% $.base %>/prepare" timeout=60
+      timeout: 30
+      retry: {count: 10, delay: 3}
       on-success: [left, right]
     left:
       action: std.http url="<% $.base %>/left" timeout=60
+      timeout: 30
+      retry: {count: 10, delay: 3}
       on-success: [gather]
     right:
       with-items: i in <% [1, 2, 3] %>
       concurrency: 2
       action: std.http url="<% $.base %>/right-<% $.i %>" timeout=60
+      timeout: 30
+      retry: {count: 10, delay: 3}
       on-success: [gather]
     gather:
       join: all
-      timeout: 0        # never applied to a join; its own tasks time out
       workflow: fault_step base=<% $.base %>
       on-success: [finish]
     finish:
       action: std.http url="<% $.base %>/finish" timeout=60
+      timeout: 30
+      retry: {count: 10, delay: 3}
 fault_step:
   input: [base]
-  task-defaults:
-    timeout: 30
-    retry: {count: 10, delay: 3}
   tasks:
     first:
       action: std.http url="<% $.base %>/sub-first" timeout=60
+      timeout: 30
+      retry: {count: 10, delay: 3}
       on-success: [second]
     second:
       action: std.http url="<% $.base %>/sub-second" timeout=60
+      timeout: 30
+      retry: {count: 10, delay: 3}
 """
 # The join, and the tasks it joins; each workflow's tasks.
 JOINS = {'gather': {'left', 'right'}}
 TASKS = {'fault_job': {'prepare', 'left', 'right', 'gather', 'finish'},
          'fault_step': {'first', 'second'}}
 # The recorder paths of each task (a with-items task has one per item).
-STEPS = {'prepare': ['prepare'], 'left': ['left'],
-         'right': ['right-1', 'right-2', 'right-3'],
+ITEMS = ['right-1', 'right-2', 'right-3']
+STEPS = {'prepare': ['prepare'], 'left': ['left'], 'right': ITEMS,
          'first': ['sub-first'], 'second': ['sub-second'],
          'finish': ['finish']}
 
@@ -185,9 +200,9 @@ class Batch:
                 since = time.monotonic()
             time.sleep(2)
 
-    def finished_tasks(self):
-        """(tag, task) of every task Mistral has recorded as SUCCESS,
-        subworkflows' included."""
+    def finished_steps(self):
+        """(tag, step) of every step whose task Mistral has recorded as
+        SUCCESS, in subworkflows too."""
         root_of = {}
         for execution in self.client.request(
                 'GET', '/executions?limit=1000')['executions']:
@@ -195,9 +210,10 @@ class Batch:
             if root in self.ids:
                 root_of[execution['id']] = self.ids[root]
         tasks = self.client.request('GET', '/tasks?limit=5000')['tasks']
-        return {(root_of[t['workflow_execution_id']], t['name'])
+        return {(root_of[t['workflow_execution_id']], step)
                 for t in tasks if t['state'] == 'SUCCESS' and
-                t['workflow_execution_id'] in root_of}
+                t['workflow_execution_id'] in root_of
+                for step in STEPS.get(t['name'], [])}
 
     def runs(self):
         """{(tag, step): how many times the recorder saw it}."""
@@ -206,11 +222,24 @@ class Batch:
                 for steps in STEPS.values() for step in steps}
 
     def rerun_after_finishing(self, finished):
-        """Steps of tasks in ``finished`` (a finished_tasks() taken
-        earlier) that ran more than once."""
-        return sorted((tag, step) for tag, task in finished
-                      for step in STEPS.get(task, [])
-                      if self.recorder.runs(tag, step) > 1)
+        """Steps in ``finished`` (a finished_steps() taken earlier) that
+        ran more than once."""
+        return sorted(step for step in finished
+                      if self.recorder.runs(*step) > 1)
+
+    def never_run(self, but=()):
+        """(tag, step) of every step the recorder never saw, but for the
+        executions tagged in ``but``."""
+        return sorted(step for step, runs in self.runs().items()
+                      if runs == 0 and step[0] not in but)
+
+    @staticmethod
+    def skipped_items(never):
+        """The tags whose steps never run (a never_run()) are all items of
+        the with-items task: Mistral completed it without them."""
+        tags = {tag for tag, _ in never}
+        return {tag for tag in tags
+                if all(step in ITEMS for t, step in never if t == tag)}
 
     def stuck(self, states):
         """What holds each unfinished execution: its tasks (and its
@@ -276,14 +305,14 @@ def through(api, recorder, name, fault):
     batch; print and check the counts."""
     batch = Batch(api, recorder, EXECUTIONS, name)
     time.sleep(FAULT_AFTER)
-    finished = batch.finished_tasks()
+    finished = batch.finished_steps()
     started = time.monotonic()
     fault()
     states = batch.wait(FINISH_WITHIN)
     took = time.monotonic() - started
     rerun = batch.rerun_after_finishing(finished)
     mistral_site.record(
-        '{}: {}; {} tasks finished before the fault, {} of them run again; '
+        '{}: {}; {} steps finished before the fault, {} of them run again; '
         'all finished {:.0f} s after it'.format(
             name, batch.summary(states), len(finished), len(rerun), took))
     assert finished, 'the fault came before any task finished'
@@ -300,9 +329,16 @@ def through(api, recorder, name, fault):
     assert set(others.values()) == {'SUCCESS'}, batch.summary(states)
     assert rerun == [], rerun
     # every step of every other execution ran: nothing skipped
-    lost_tags = {batch.ids[i] for i in lost}
-    assert all(runs >= 1 for (tag, _), runs in batch.runs().items()
-               if tag not in lost_tags)
+    # every step of every other execution ran: nothing skipped, but what
+    # Mistral 15 skips itself (skipped_items), counted apart
+    never = batch.never_run(but={batch.ids[i] for i in lost})
+    skipped = batch.skipped_items(never)
+    if skipped:
+        mistral_site.record('{}: {} SUCCESS with an item of the with-items '
+                            'task never run, by Mistral\'s retry (README, '
+                            '"Failure modes"): {}'.format(
+                                name, len(skipped), never))
+    assert [step for step in never if step[0] not in skipped] == [], never
     return batch
 
 

@@ -59,6 +59,11 @@ HACLUSTER = 'mistral-hacluster'
 # timeout (3 s) and the monitor's tick (1 s), see localjuju/pacemaker.py;
 # the issue allows at most 15 s.
 VIP_TOKEN, VIP_FAILOVER = 3, 4
+# When the other units' haproxy stops sending requests to a unit cut off
+# the network: the charm's backends check with haproxy's defaults (every
+# 2 s, down after 3 failures); a check of a host that drops packets takes
+# the 2 s interval to fail, so a cut unit is down within 3 x (2 + 2) s.
+HAPROXY_DOWN = 12
 # Keep deployments after the session and reuse them in the next one: for
 # working on one test (`-k`); the deploy/relate tests need a fresh one.
 KEEP = os.environ.get('LOCAL_JUJU_FUNC_KEEP') == '1'

@@ -1,11 +1,13 @@
-"""The fault stories' judge (fault_workload.held_only_by_lost_steps):
-what it forgives, an execution held by nothing but a step Mistral kept
-in a dead engine's memory, and what it must not forgive. The API dicts
+"""The fault stories' judges: what they forgive, an execution held by
+nothing but a step Mistral kept in a dead engine's memory
+(held_only_by_lost_steps) or one Mistral completed without an item of
+its with-items task (Batch.skipped_items), and what they must not
+forgive. The API dicts
 are shaped as Mistral 15's, from the executions the CI runs left."""
 
 import pytest
 
-from local.tests.fault_workload import held_only_by_lost_steps
+from local.tests.fault_workload import Batch, held_only_by_lost_steps
 
 ROOT, SUB = 'root', 'sub'
 
@@ -69,3 +71,14 @@ def test_a_step_lost_with_the_engine_is_counted_apart(case):
 @pytest.mark.parametrize('case', sorted(NOT_FORGIVEN))
 def test_anything_else_unfinished_fails_the_story(case):
     assert not held_only_by_lost_steps(ROOT, *NOT_FORGIVEN[case])
+
+
+def test_an_execution_completed_without_an_item_is_counted_apart():
+    never = [('a', 'right-3'), ('b', 'right-1'), ('b', 'right-2')]
+    assert Batch.skipped_items(never) == {'a', 'b'}
+
+
+def test_any_other_step_never_run_is_not_forgiven():
+    # a skipped item beside another step never run is not Mistral's retry
+    never = [('a', 'right-3'), ('a', 'finish'), ('b', 'sub-first')]
+    assert Batch.skipped_items(never) == set()

@@ -26,7 +26,8 @@ import pytest
 
 from local.tests.fault_workload import restart_service, through
 from local.tests.mistral_site import (
-    LOAD_SECONDS, VIP_FAILOVER, VIP_TOKEN, Load, report, vip_client,
+    HAPROXY_DOWN, LOAD_SECONDS, VIP_FAILOVER, VIP_TOKEN, Load, report,
+    vip_client,
     wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
@@ -98,7 +99,7 @@ def test_the_vips_unit_cut_off_for_30_s_loses_no_execution(
     moved = {}
 
     def cut():
-        cut_at = time.monotonic()
+        cut_at = moved['cut'] = time.monotonic()
         cloud.controller.cut_unit(victim, wait=False)
         moved['to'] = wait_until(
             lambda: cloud.vip_holder() not in (None, victim) and
@@ -116,16 +117,20 @@ def test_the_vips_unit_cut_off_for_30_s_loses_no_execution(
         's'.format(victim, CUT_SECONDS, moved['to'], moved['after']), load)
     # declared dead by corosync's token timeout, not sooner
     assert VIP_TOKEN - 0.5 <= moved['after'] <= VIP_FAILOVER + 1
-    # Requests in flight to it are lost; every request sent once the VIP
-    # moved succeeds (the first 2 s may still reach the cut unit through
-    # the new holder's haproxy, until its checks mark it down). How soon
-    # the first of them is answered is not the VIP's: the API shares two
-    # cores with the 30 executions the others take over (a CI run: VIP
-    # moved after 4.2 s, first answer after 7.3 s); the VIP-kill story
-    # in test_mistral_ha, with no workload, bounds the outage itself.
-    late = [ok for sent_at, ok, _ in load.results
-            if sent_at > moved['at'] + 2]
-    assert late and all(late), late.count(False)
+    # Requests in flight to it are lost, and so are those the new holder's
+    # haproxy still sends it until its checks mark it down; every request
+    # sent after both succeeds (a CI run: VIP moved after 3.7 s, and 4 of
+    # the requests sent more than 2 s later failed). How soon the first
+    # of them is answered is not the VIP's: the API shares two cores with
+    # the 30 executions the others take over (a CI run: VIP moved after
+    # 4.2 s, first answer after 7.3 s); the VIP-kill story in
+    # test_mistral_ha, with no workload, bounds the outage itself.
+    served_from = max(moved['at'], moved['cut'] + HAPROXY_DOWN)
+    late = [(sent_at, ok) for sent_at, ok, _ in load.results
+            if sent_at > served_from]
+    failed = ['{:.1f}'.format(at - moved['cut']) for at, ok in late if not ok]
+    assert late and not failed, 'failed, sent s after the cut: ' + \
+        ' '.join(failed)
     assert outage <= CUT_SECONDS, outage
 
 
