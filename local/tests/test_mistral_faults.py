@@ -19,7 +19,6 @@ How long a story may take is designed, not hoped for: a task whose
 action a fault lost times out (30 s) and its retry policy runs it again
 (fault_workload.FINISH_WITHIN)."""
 
-import os
 import time
 
 import pytest
@@ -69,15 +68,8 @@ def test_a_unit_losing_power_loses_no_execution_nor_request(
     assert succeeded >= 0.995 * sent
 
 
-def migrations(cloud):
-    """How many migrations the units' logs show, all units together."""
-    return sum(open(os.path.join(cloud.model.root, 'units',
-                                 unit.replace('/', '-'), 'unit.log')).read()
-               .count('Migrating the database to') for unit in cloud.units())
-
-
 def test_the_leader_losing_power_loses_no_execution(cloud, api, recorder):
-    leader, before = cloud.leader(), migrations(cloud)
+    leader, before = cloud.leader(), cloud.migrations()
     # Juju elects another unit once the lost leader's lease runs out
     through(api, recorder, 'crash-leader',
             lambda: cloud.controller.kill_unit(leader))
@@ -87,7 +79,7 @@ def test_the_leader_losing_power_loses_no_execution(cloud, api, recorder):
     cloud.controller.revive_unit(leader)
     wait_all_ready(cloud)
     assert cloud.leader() == new_leader
-    assert migrations(cloud) == before
+    assert cloud.migrations() == before
 
 
 CUT_SECONDS = 30

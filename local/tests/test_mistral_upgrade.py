@@ -6,25 +6,30 @@ openstack-origin names.
 
 In order: origins that skip a release or go back are refused before apt;
 a repository missing a package fails the action and the old release
-serves on. These may change the units' packages (each unit's own: the
-emulator lays a layer of its own over /usr and dpkg's state), so they
-run last. (The rolling upgrade and the config-changed upgrade of every
-unit are on branch upgrade-roll: the openstack-upgrade action renders
-without relation data, see the #14 note.)
+serves on; the operator's rolling upgrade to antelope, unit by unit with
+the action, while a load through the VIP goes on; then bobcat on every
+unit at once from config-changed. They change the units' packages (each
+unit's own: the emulator lays a layer of its own over /usr and dpkg's
+state), so they run last.
 """
 
+import json
 import os
 import shutil
 import tempfile
 
 import pytest
 
-from local import upgrade_repo
+from local import upgrade_repo, workflows
 from local.mistral_api import Mistral
-from local.tests.mistral_site import PORT, wait_all_ready
+from local.providers.mariadb import mysql
+from local.tests.mistral_site import (
+    PORT, READY, Load, record, report, vip_client, wait_all_ready,
+    wait_until)
 
 pytestmark = pytest.mark.needs_root
 ZED = upgrade_repo.installed_version('mistral-common')
+SHARED = workflows.load()
 
 
 @pytest.fixture(scope='module')
@@ -87,3 +92,84 @@ def test_a_broken_repository_fails_the_action_the_old_release_serves(
     Mistral('{}://{}:{}/v2'.format(api.url.split(':')[0],
                                    cloud.address(unit), PORT),
             api.token).wait_answering(30)
+
+
+def schema_has(release):
+    """Whether the database has the column the release's migration
+    adds."""
+    return mysql("SHOW COLUMNS FROM mistral.workflow_executions_v2 LIKE "
+                 "'{}'".format(upgrade_repo.column_of(release))) != ''
+
+
+def fan_out(api):
+    api.create_workflows(SHARED.FAN_OUT_DEFINITION)
+    execution = api.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
+    assert execution['state'] == 'SUCCESS', execution.get('state_info')
+    assert execution['output'] == SHARED.FAN_OUT_OUTPUT
+    return execution['id']
+
+
+def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
+        cloud, api, repos):
+    """The Charmed OpenStack Upgrader's sequence: set the origin, then
+    unit by unit, the leader first (it migrates the schema): pause its
+    hacluster (the VIP leaves it), pause it, openstack-upgrade, resume
+    both."""
+    cloud.config(action_managed_upgrade='true',
+                 openstack_origin=repos['antelope'])
+    for unit in cloud.units():
+        assert cloud.workload(unit) == ('active', 'Unit is ready (openstack-'
+                                        'upgrade to antelope available)')
+    before, kept = cloud.migrations(), fan_out(api)
+    leader = cloud.leader()
+    order = [leader] + [unit for unit in cloud.units() if unit != leader]
+    took = []
+    with Load(vip_client(cloud, api.url.split(':')[0])) as load:
+        for unit in order:
+            cloud.hacluster_standby(unit, True)
+            wait_until(lambda: cloud.vip_holder() not in (None, unit),
+                       'the VIP left ' + unit, 10, interval=0.2)
+            cloud.controller.run_action(unit, 'pause', [])
+            result = cloud.controller.run_action(unit, 'openstack-upgrade',
+                                                 [])
+            assert result['status'] == 'completed', result.get('message')
+            assert (result['results']['from'],
+                    result['results']['to']) == ('zed', 'antelope')
+            took.append(float(result['results']['seconds']))
+            cloud.controller.run_action(unit, 'resume', [])
+            assert cloud.wait_ready(unit=unit) == READY
+            cloud.hacluster_standby(unit, False)
+            if unit == leader:
+                # the new schema is in; the others serve on with zed
+                assert schema_has('antelope')
+                assert set(versions(cloud).values()) == {
+                    ZED, upgrade_repo.version_of('antelope')}
+                fan_out(api)
+    sent, succeeded, _ = report(
+        'rolling upgrade zed -> antelope, {} (action {} s each)'.format(
+            ' '.join(order), ' '.join('{:.0f}'.format(t) for t in took)),
+        load)
+    assert succeeded >= 0.99 * sent
+    assert set(versions(cloud).values()) == {
+        upgrade_repo.version_of('antelope')}
+    assert cloud.migrations() == before + 1      # the leader's, once
+    old = api.execution(kept)     # from before, readable with its output
+    assert json.loads(old['output']) == SHARED.FAN_OUT_OUTPUT
+    fan_out(api)
+
+
+def test_without_action_managed_upgrade_config_changed_upgrades_all(
+        cloud, api, repos):
+    """Every unit at once: the leader migrates, the others wait for it
+    before they start the new code."""
+    before = cloud.migrations()
+    cloud.config(action_managed_upgrade='false',
+                 openstack_origin=repos['bobcat'])
+    wait_all_ready(cloud)
+    assert set(versions(cloud).values()) == {
+        upgrade_repo.version_of('bobcat')}
+    assert cloud.migrations() == before + 1
+    assert schema_has('bobcat')
+    record('config-changed upgrade antelope -> bobcat on {} units: one '
+           'migration'.format(len(cloud.units())))
+    fan_out(api)

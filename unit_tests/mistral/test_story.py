@@ -148,6 +148,7 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
     haproxy = open(story.haproxy).read()
     assert 'bind *:8989' in haproxy
     assert 'server mistral-0 10.0.0.10:8979 check' in haproxy
+    assert '    option redispatch' in haproxy.splitlines()
     cron = ini(str(story.etc / 'cron.conf'))
     assert cron['cron_trigger']['enabled'] == 'True'
     assert cron['api']['host'] == '127.0.0.1'
