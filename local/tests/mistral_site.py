@@ -403,6 +403,36 @@ def created(execution):
                                       '%Y-%m-%d %H:%M:%S')
 
 
+# The most a cron period may be late when the cron process moves (the
+# leader lost: its lease, LOCAL_JUJU_LEASE 15 s, the election's hooks
+# and the new process's start; or paused).
+HAND_OVER = 45
+EARLY = 5
+
+
+def check_once_a_minute(times, least):
+    """At least ``least`` executions (creation times, oldest first), one
+    per minute from the first to the last: none missed, none twice, each
+    fired in its own minute, a few seconds early or late as the cron
+    process's scans fall, or late by at most the hand-over (the first
+    one too), after which the next minute fires on time."""
+    def minute(t):
+        t += datetime.timedelta(seconds=EARLY)
+        return t.replace(second=0, microsecond=0)
+    first = minute(times[0])
+    periods = round((minute(times[-1]) - first).total_seconds() / 60) + 1
+    assert len(times) == periods >= least, times
+    late = [(t - first).total_seconds() - 60 * n
+            for n, t in enumerate(times)]
+    assert all(-EARLY <= s <= HAND_OVER for s in late), late
+
+
+def cron_figures(times):
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    return '{} at {}; gaps {} s'.format(
+        len(times), [t.strftime('%H:%M:%S') for t in times], gaps)
+
+
 def new_executions(client, workflow, before):
     """The executions of ``workflow`` whose ids are not in ``before``,
     oldest first: what a cron trigger fired since."""

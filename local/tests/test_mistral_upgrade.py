@@ -24,12 +24,13 @@ from local import upgrade_repo, workflows
 from local.mistral_api import Mistral
 from local.providers.mariadb import mysql
 from local.tests.mistral_site import (
-    PORT, READY, Load, record, report, vip_client, wait_all_ready,
-    wait_until)
+    PORT, READY, Load, check_once_a_minute, created, cron_figures,
+    new_executions, record, report, vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 ZED = upgrade_repo.installed_version('mistral-common')
 SHARED = workflows.load()
+CRON = 'upgrade-every-minute'
 
 
 @pytest.fixture(scope='module')
@@ -121,6 +122,11 @@ def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
         assert cloud.workload(unit) == ('active', 'Unit is ready (openstack-'
                                         'upgrade to antelope available)')
     before, kept = cloud.migrations(), fan_out(api)
+    # a cron trigger fires once a minute all along
+    api.create_workflows(SHARED.CRON_DEFINITION)
+    api.delete_cron_trigger(CRON)
+    cron_before = {e['id'] for e in api.executions(SHARED.CRON_WORKFLOW)}
+    api.create_cron_trigger(CRON, SHARED.CRON_WORKFLOW, SHARED.CRON_PATTERN)
     leader = cloud.leader()
     order = [leader] + [unit for unit in cloud.units() if unit != leader]
     took = []
@@ -145,11 +151,21 @@ def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
                 assert set(versions(cloud).values()) == {
                     ZED, upgrade_repo.version_of('antelope')}
                 fan_out(api)
+    fired = wait_until(
+        lambda: len(new_executions(api, SHARED.CRON_WORKFLOW,
+                                   cron_before)) >= 2 and
+        new_executions(api, SHARED.CRON_WORKFLOW, cron_before),
+        'two cron periods', 150)
+    api.delete_cron_trigger(CRON)
     sent, succeeded, _ = report(
         'rolling upgrade zed -> antelope, {} (action {} s each)'.format(
             ' '.join(order), ' '.join('{:.0f}'.format(t) for t in took)),
         load)
+    times = [created(e) for e in fired]
+    record('cron executions through the rolling upgrade: ' +
+           cron_figures(times))
     assert succeeded >= 0.99 * sent
+    check_once_a_minute(times, least=2)
     assert set(versions(cloud).values()) == {
         upgrade_repo.version_of('antelope')}
     assert cloud.migrations() == before + 1      # the leader's, once
