@@ -328,7 +328,6 @@ def through(api, recorder, name, fault):
     others = {i: s for i, s in states.items() if i not in lost}
     assert set(others.values()) == {'SUCCESS'}, batch.summary(states)
     assert rerun == [], rerun
-    # every step of every other execution ran: nothing skipped
     # every step of every other execution ran: nothing skipped, but what
     # Mistral 15 skips itself (skipped_items), counted apart
     never = batch.never_run(but={batch.ids[i] for i in lost})

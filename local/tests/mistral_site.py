@@ -19,13 +19,12 @@ import threading
 import time
 import urllib.request
 
-from local import emulator
+from local import emulator, workflows
 from local.mistral_api import Mistral
 from local.readiness import wait_for_workload
 from localjuju import events
 from localjuju import machine as machines
 from localjuju import model as m
-from localjuju import pacemaker
 from localjuju.runner import machine_of, relation_view
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -34,6 +33,8 @@ CHARM = os.path.join(REPO, 'build', 'mistral')
 ROOT = os.environ.get('LOCAL_JUJU_FUNC_STATE', '/var/lib/local-juju-func')
 APP = 'mistral'
 UNIT = 'mistral/0'
+# The workflows the zaza suite runs too (src/tests/mistral_workflows.py).
+SHARED = workflows.load()
 # relations of each variant, in the order an operator would add them
 VARIANTS = {
     'postgresql': (('mistral:amqp', 'rabbitmq-server'),
@@ -217,12 +218,6 @@ class Deployment:
         addresses = {record['address']: unit for unit, record in
                      self.model.read()['units'].items()}
         return addresses.get(placed[0]['address']) if placed else None
-
-    def hacluster_standby(self, unit, on, hacluster=HACLUSTER):
-        """Pause (on) or resume the hacluster subordinate of ``unit``:
-        pacemaker puts its node in standby, and the VIP leaves it."""
-        pacemaker.set_standby(os.path.join(
-            self.model.root, 'providers', hacluster, 'cib.json'), unit, on)
 
     def migrations(self):
         """How many migrations the units' logs show, all units
@@ -431,6 +426,16 @@ def cron_figures(times):
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
     return '{} at {}; gaps {} s'.format(
         len(times), [t.strftime('%H:%M:%S') for t in times], gaps)
+
+
+def fan_out(client):
+    """Run the shared fan-out workflow to SUCCESS with its output; its
+    execution's id."""
+    client.create_workflows(SHARED.FAN_OUT_DEFINITION)
+    execution = client.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
+    assert execution['state'] == 'SUCCESS', execution.get('state_info')
+    assert execution['output'] == SHARED.FAN_OUT_OUTPUT
+    return execution['id']
 
 
 def new_executions(client, workflow, before):

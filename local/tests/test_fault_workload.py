@@ -2,8 +2,8 @@
 nothing but a step Mistral kept in a dead engine's memory
 (held_only_by_lost_steps) or one Mistral completed without an item of
 its with-items task (Batch.skipped_items), and what they must not
-forgive. The API dicts
-are shaped as Mistral 15's, from the executions the CI runs left."""
+forgive. The API dicts are shaped as Mistral 15's, from the executions
+the CI runs left."""
 
 import pytest
 

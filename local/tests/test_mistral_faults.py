@@ -26,8 +26,7 @@ import pytest
 from local.tests.fault_workload import restart_service, through
 from local.tests.mistral_site import (
     HAPROXY_DOWN, LOAD_SECONDS, VIP_FAILOVER, VIP_TOKEN, Load, report,
-    vip_client,
-    wait_all_ready, wait_until)
+    vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 

@@ -21,17 +21,14 @@ import urllib.request
 import pytest
 import yaml
 
-from local import workflows
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
-    LOAD_SECONDS, PORT, READY, VIP, VIP_FAILOVER, VIP_TOKEN, Load,
-    check_once_a_minute, created, cron_figures, new_executions, record,
-    report, vip_client, wait_all_ready, wait_until)
+    LOAD_SECONDS, PORT, READY, SHARED, VIP, VIP_FAILOVER, VIP_TOKEN, Load,
+    check_once_a_minute, created, cron_figures, fan_out, new_executions,
+    record, report, vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
-
-SHARED = workflows.load()
 
 
 def catalog(deployed):
@@ -161,10 +158,7 @@ def follows(deployed):
 def runs_a_workflow(deployed):
     api = vip_client(deployed)
     api.wait_answering(60)
-    api.create_workflows(SHARED.FAN_OUT_DEFINITION)
-    execution = api.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
-    assert execution['state'] == 'SUCCESS', execution.get('state_info')
-    assert execution['output'] == SHARED.FAN_OUT_OUTPUT
+    fan_out(api)
 
 
 def cron_units(deployed):

@@ -20,14 +20,14 @@ import tempfile
 
 import pytest
 
-from local import upgrade_repo, workflows
+from local import upgrade_repo
 from local.mistral_api import Mistral
 from local.providers.mariadb import mysql
-from local.tests.mistral_site import PORT, record, wait_all_ready
+from local.tests.mistral_site import (
+    PORT, SHARED, fan_out, record, wait_all_ready)
 
 pytestmark = pytest.mark.needs_root
 ZED = upgrade_repo.installed_version('mistral-common')
-SHARED = workflows.load()
 
 
 @pytest.fixture(scope='module')
@@ -97,14 +97,6 @@ def schema_has(release):
     adds."""
     return mysql("SHOW COLUMNS FROM mistral.workflow_executions_v2 LIKE "
                  "'{}'".format(upgrade_repo.column_of(release))) != ''
-
-
-def fan_out(api):
-    api.create_workflows(SHARED.FAN_OUT_DEFINITION)
-    execution = api.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
-    assert execution['state'] == 'SUCCESS', execution.get('state_info')
-    assert execution['output'] == SHARED.FAN_OUT_OUTPUT
-    return execution['id']
 
 
 def test_without_action_managed_upgrade_config_changed_upgrades_all(
