@@ -133,10 +133,7 @@ def _add(cib, vip, address):
     nic = vip.get('nic') or 'eth0'
     network.ip('-n', host.netns, 'addr', 'replace', prefix(vip), 'dev',
                nic)
-    for other in network.leases():  # gratuitous ARP: neighbours forget
-        network.ip('-n', network.Host(other).netns, 'neigh', 'flush',
-                   'to', vip['ip'], check=False)
-    network.ip('neigh', 'flush', 'to', vip['ip'], check=False)
+    network.announce(vip['ip'])
     return {'address': address, 'prefix': prefix(vip), 'nic': nic}
 
 

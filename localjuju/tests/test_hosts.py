@@ -92,6 +92,27 @@ def test_nothing_leaves_the_bridge(controller):
     assert fetch(other, 'whoami') == 'toy/1\n'
 
 
+def test_a_new_host_on_a_reused_address_is_announced(controller):
+    # A removed unit's address goes to the next unit, on a new veth with a
+    # new MAC; neighbours that still held the old one would drop the first
+    # connects (about 8 s of probes, as a CI run once saw).
+    controller.deploy(TOY_CHARM, units=2)
+    address = controller.model.read()['units']['toy/1']['address']
+    controller.remove_unit('toy/1')
+    stale = '02:00:00:00:00:01'
+    network.ip('neigh', 'replace', address, 'lladdr', stale, 'dev',
+               network.BRIDGE, 'nud', 'stale')
+    inside(controller, 'toy/0', 'ip', 'neigh', 'replace', address,
+           'lladdr', stale, 'dev', 'eth0', 'nud', 'stale')
+    controller.add_unit('toy')
+    state = controller.model.read()
+    assert state['units']['toy/2']['address'] == address
+    assert stale not in network.ip('neigh', 'show', 'to', address).stdout
+    assert stale not in inside(controller, 'toy/0', 'ip', 'neigh', 'show',
+                               'to', address).stdout
+    assert fetch(address, 'whoami') == 'toy/2\n'
+
+
 def test_destroy_takes_the_hosts_away(controller):
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()
