@@ -116,6 +116,10 @@ class MySQLRouter(Provider):
         return True
 
     def destroy(self):
+        if self.ledger.get('databases') or self.ledger.get('accounts'):
+            # a server left stopped (a fault story, a killed session) still
+            # holds them, and the next deployment would find them
+            self.ensure(progress=lambda line: None)
         if support.port_open(HOST, PORT):
             for database in self.ledger.get('databases', []):
                 mysql('DROP DATABASE IF EXISTS {}'.format(

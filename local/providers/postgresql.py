@@ -202,6 +202,9 @@ class PostgreSQL(Provider):
 
     def destroy(self):
         if self.cluster.clusters():
+            if self.ledger.get('databases') or self.ledger.get('roles'):
+                # a cluster left stopped still holds them (as MySQLRouter)
+                self.ensure(progress=lambda line: None)
             if support.port_open(HOST, PORT):
                 self.cluster.drop_created()
                 for key in self.ledger.get('client_hba', {}):

@@ -21,7 +21,8 @@ from local.providers import PROVIDERS
 from local.providers.keystone import Keystone
 from local.providers.keystone_api import (
     KeystoneError, call, find_endpoint, password_token)
-from local.providers.mariadb import MySQLRouter
+from local.providers import support
+from local.providers.mariadb import MySQLRouter, mysql
 from local.providers.postgresql import PostgreSQL
 from local.providers.rabbitmq import RabbitMQ
 from localjuju.provider import RelationView
@@ -215,6 +216,19 @@ def test_postgresql_removed_revokes_login_keeps_data(postgresql):
     assert done.stdout.strip() == 't', done.stderr
 
 
+def test_postgresql_destroyed_while_stopped_drops_what_it_made(
+        postgresql, tmp_path_factory):
+    # a fault story (or a killed session) may leave the server stopped
+    other = ensured(PostgreSQL, tmp_path_factory)
+    answer_of(other, relation(other, 'db', {'database': 'mistral_left'}))
+    version, name = other.cluster.clusters()[0][:2]
+    support.run(['pg_ctlcluster', version, name, 'stop'])
+    other.destroy()
+    postgresql.ensure(progress=lambda line: None)
+    assert postgresql.cluster.psql(
+        "SELECT 1 FROM pg_database WHERE datname = 'mistral_left'") == ''
+
+
 # -- MariaDB: log in over TCP with the answer ----------------------------
 
 def mysql_as(username, answer, sql, password_key='password'):
@@ -273,6 +287,19 @@ def test_mariadb_removed_drops_grants_keeps_data(mariadb):
     answer_of(mariadb, view)
     assert mysql_as('mistral', answer,
                     'SELECT COUNT(*) FROM mistral.kept').returncode == 0
+
+
+def test_mariadb_destroyed_while_stopped_drops_what_it_made(
+        mariadb, tmp_path_factory):
+    other = ensured(MySQLRouter, tmp_path_factory)
+    answer_of(other, relation(other, 'shared-db', {
+        'database': 'mistral_left', 'username': 'mleft',
+        'hostname': '127.0.0.1'}))
+    support.run(['service', 'mariadb', 'stop'])
+    other.destroy()
+    mariadb.ensure(progress=lambda line: None)
+    assert mysql("SHOW DATABASES LIKE 'mistral_left'") == ''
+    assert mysql("SELECT user FROM mysql.user WHERE user = 'mleft'") == ''
 
 
 # -- Keystone: the service user's token and catalog ----------------------
