@@ -25,6 +25,7 @@ from local.readiness import wait_for_workload
 from localjuju import events
 from localjuju import machine as machines
 from localjuju import model as m
+from localjuju import pacemaker
 from localjuju.runner import machine_of, relation_view
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -218,6 +219,12 @@ class Deployment:
         addresses = {record['address']: unit for unit, record in
                      self.model.read()['units'].items()}
         return addresses.get(placed[0]['address']) if placed else None
+
+    def hacluster_standby(self, unit, on, hacluster=HACLUSTER):
+        """Pause (on) or resume the hacluster subordinate of ``unit``:
+        pacemaker puts its node in standby, and the VIP leaves it."""
+        pacemaker.set_standby(os.path.join(
+            self.model.root, 'providers', hacluster, 'cib.json'), unit, on)
 
     def migrations(self):
         """How many migrations the units' logs show, all units

@@ -1,16 +1,16 @@
 """OpenStack release upgrades for real, on the three units the fault
-stories leave: to Mistral "antelope" (and "bobcat" to skip to), the
-installed packages re-packed with their versions and a schema change
-each (local/upgrade_repo.py), served from flat apt repositories that
+stories leave: to Mistral "antelope" and then "bobcat", the installed
+packages re-packed with their versions and a schema change each
+(local/upgrade_repo.py), served from flat apt repositories that
 openstack-origin names.
 
 In order: origins that skip a release or go back are refused before apt;
 a repository missing a package fails the action and the old release
-serves on; then antelope on every unit at once from config-changed.
-They change the units' packages (each unit's own: the emulator lays a
-layer of its own over /usr and dpkg's state), so they run last. (The
-rolling upgrade with the action is in git history, 58f7bf2: with TLS on
-it lost 1.9% of the requests through the VIP, see README.)
+serves on; the operator's rolling upgrade to antelope, unit by unit with
+the action, while a load through the VIP goes on; then bobcat on every
+unit at once from config-changed. They change the units' packages (each
+unit's own: the emulator lays a layer of its own over /usr and dpkg's
+state), so they run last.
 """
 
 import json
@@ -24,10 +24,13 @@ from local import upgrade_repo
 from local.mistral_api import Mistral
 from local.providers.mariadb import mysql
 from local.tests.mistral_site import (
-    PORT, SHARED, fan_out, record, wait_all_ready)
+    PORT, READY, SHARED, Load, check_once_a_minute, created, cron_figures,
+    fan_out, new_executions, record, report, vip_client, wait_all_ready,
+    wait_until)
 
 pytestmark = pytest.mark.needs_root
 ZED = upgrade_repo.installed_version('mistral-common')
+CRON = 'upgrade-every-minute'
 
 
 @pytest.fixture(scope='module')
@@ -99,19 +102,83 @@ def schema_has(release):
                  "'{}'".format(upgrade_repo.column_of(release))) != ''
 
 
+def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
+        cloud, api, repos):
+    """The Charmed OpenStack Upgrader's sequence: set the origin, then
+    unit by unit, the leader first (it migrates the schema): pause its
+    hacluster (the VIP leaves it), pause it, openstack-upgrade, resume
+    both."""
+    cloud.config(action_managed_upgrade='true',
+                 openstack_origin=repos['antelope'])
+    for unit in cloud.units():
+        assert cloud.workload(unit) == ('active', 'Unit is ready (openstack-'
+                                        'upgrade to antelope available)')
+    before, kept = cloud.migrations(), fan_out(api)
+    # a cron trigger fires once a minute all along
+    api.create_workflows(SHARED.CRON_DEFINITION)
+    api.delete_cron_trigger(CRON)
+    cron_before = {e['id'] for e in api.executions(SHARED.CRON_WORKFLOW)}
+    api.create_cron_trigger(CRON, SHARED.CRON_WORKFLOW, SHARED.CRON_PATTERN)
+    leader = cloud.leader()
+    order = [leader] + [unit for unit in cloud.units() if unit != leader]
+    took = []
+    with Load(vip_client(cloud, api.url.split(':')[0])) as load:
+        for unit in order:
+            cloud.hacluster_standby(unit, True)
+            wait_until(lambda: cloud.vip_holder() not in (None, unit),
+                       'the VIP left ' + unit, 10, interval=0.2)
+            cloud.controller.run_action(unit, 'pause', [])
+            result = cloud.controller.run_action(unit, 'openstack-upgrade',
+                                                 [])
+            assert result['status'] == 'completed', result.get('message')
+            assert (result['results']['from'],
+                    result['results']['to']) == ('zed', 'antelope')
+            took.append(float(result['results']['seconds']))
+            cloud.controller.run_action(unit, 'resume', [])
+            assert cloud.wait_ready(unit=unit) == READY
+            cloud.hacluster_standby(unit, False)
+            if unit == leader:
+                # the new schema is in; the others serve on with zed
+                assert schema_has('antelope')
+                assert set(versions(cloud).values()) == {
+                    ZED, upgrade_repo.version_of('antelope')}
+                fan_out(api)
+    fired = wait_until(
+        lambda: len(new_executions(api, SHARED.CRON_WORKFLOW,
+                                   cron_before)) >= 2 and
+        new_executions(api, SHARED.CRON_WORKFLOW, cron_before),
+        'two cron periods', 150)
+    api.delete_cron_trigger(CRON)
+    sent, succeeded, _ = report(
+        'rolling upgrade zed -> antelope, {} (action {} s each)'.format(
+            ' '.join(order), ' '.join('{:.0f}'.format(t) for t in took)),
+        load)
+    times = [created(e) for e in fired]
+    record('cron executions through the rolling upgrade: ' +
+           cron_figures(times))
+    assert succeeded >= 0.99 * sent
+    check_once_a_minute(times, least=2)
+    assert set(versions(cloud).values()) == {
+        upgrade_repo.version_of('antelope')}
+    assert cloud.migrations() == before + 1      # the leader's, once
+    old = api.execution(kept)     # from before, readable with its output
+    assert json.loads(old['output']) == SHARED.FAN_OUT_OUTPUT
+    fan_out(api)
+
+
 def test_without_action_managed_upgrade_config_changed_upgrades_all(
         cloud, api, repos):
     """Every unit at once: the leader migrates, the others wait for it
     before they start the new code; what ran before stays readable."""
     before, kept = cloud.migrations(), fan_out(api)
     cloud.config(action_managed_upgrade='false',
-                 openstack_origin=repos['antelope'])
+                 openstack_origin=repos['bobcat'])
     wait_all_ready(cloud)
     assert set(versions(cloud).values()) == {
-        upgrade_repo.version_of('antelope')}
+        upgrade_repo.version_of('bobcat')}
     assert cloud.migrations() == before + 1
-    assert schema_has('antelope')
-    record('config-changed upgrade zed -> antelope on {} units: one '
+    assert schema_has('bobcat')
+    record('config-changed upgrade antelope -> bobcat on {} units: one '
            'migration'.format(len(cloud.units())))
     old = api.execution(kept)     # from before, readable with its output
     assert json.loads(old['output']) == SHARED.FAN_OUT_OUTPUT

@@ -90,8 +90,9 @@ def assert_plain(unit):
     conf = ini(unit.conf)
     assert (conf['api']['host'], conf['api']['port']) == ('10.0.0.10',
                                                           '8979')
-    assert 'server mistral-0 10.0.0.10:8979 check' in open(
-        unit.haproxy).read()
+    haproxy = open(unit.haproxy).read().splitlines()
+    assert '    server mistral-0 10.0.0.10:8979 check' in haproxy
+    assert '    option httpchk GET /' in haproxy
     assert public_url(unit) == 'http://10.0.0.10:8989/v2'
     assert 'apache2' not in unit.init.running
     assert not site(unit).exists()
@@ -104,8 +105,11 @@ def assert_tls(unit, cert_file, key_file):
     conf = ini(unit.conf)
     assert (conf['api']['host'], conf['api']['port']) == ('127.0.0.1',
                                                           '8969')
-    assert 'server mistral-0 10.0.0.10:8979 check' in open(
-        unit.haproxy).read()
+    # haproxy checks the API through apache2, over TLS
+    haproxy = open(unit.haproxy).read().splitlines()
+    assert '    server mistral-0 10.0.0.10:8979 check check-ssl ' \
+        'verify none' in haproxy
+    assert '    option httpchk GET /' in haproxy
     vhost = site(unit).read_text()
     for line in ('Listen 8979', '<VirtualHost *:8979>', 'SSLEngine on',
                  'SSLCertificateFile {}'.format(cert_file),

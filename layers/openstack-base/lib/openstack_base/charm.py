@@ -48,6 +48,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     api_ports = {}                  # {service: {'public'|'admin'|'int': N}}
     service_type = None             # keystone service name
     endpoint_path = ''              # appended to the keystone URLs
+    api_health_path = '/'           # answered 2xx by a unit's API in service
     db_migration_cmds = []          # run in order, on the leader
     config_files = {}               # path -> template name
     # template -> the daemons that read its file, where not all of them:

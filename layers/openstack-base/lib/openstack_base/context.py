@@ -44,6 +44,7 @@ def options(charm, frontend):
         'tls_cert_file': frontend.cert_file if tls else None,
         'tls_key_file': frontend.key_file if tls else None,
         'service_name': charm.name,
+        'api_health_path': charm.api_health_path,
         'cluster_address': charm.cluster_address,
         'release': charm.release,
         'log_dirs': sorted(set(log_dirs(charm.daemons())) |
