@@ -53,8 +53,8 @@ def column_of(release):
     return 'upgraded_to_{}'.format(release)
 
 
-def version_of(release):
-    return '{}.0.0-0local1'.format(MAJOR[release])
+def version_of(release, point=0):
+    return '{}.0.{}-0local1'.format(MAJOR[release], point)
 
 
 def installed_version(package):
@@ -67,16 +67,19 @@ def origin(repo):
     return 'deb [trusted=yes] file:{} ./'.format(repo)
 
 
-def build(root, release, without=()):
+def build(root, release, without=(), point=0):
     """Make the repository of ``release`` under ``root`` (once), without
     the packages named in ``without`` (a broken repository); its apt
-    line."""
+    line. A ``point`` release (the same schema) joins the repository as
+    an archive's update does, beside what it had."""
     name = 'mistral-{}'.format(release) + ''.join(
         '-without-' + p for p in without)
     repo = os.path.join(root, name)
-    if os.path.exists(os.path.join(repo, 'Packages')):
+    old = installed_version('mistral-common')
+    new = version_of(release, point)
+    built = os.path.join(repo, '.built-' + new)
+    if os.path.exists(built):
         return origin(repo)
-    old, new = installed_version('mistral-common'), version_of(release)
     os.makedirs(repo, exist_ok=True)
     work = tempfile.mkdtemp(dir=root)
     try:
@@ -87,6 +90,7 @@ def build(root, release, without=()):
                                         cwd=repo, stderr=subprocess.DEVNULL)
         with open(os.path.join(repo, 'Packages'), 'wb') as out:
             out.write(index)
+        open(built, 'w').close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return origin(repo)

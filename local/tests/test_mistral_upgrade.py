@@ -8,7 +8,8 @@ In order: origins that skip a release or go back are refused before apt;
 a repository missing a package fails the action and the old release
 serves on; the operator's rolling upgrade to antelope, unit by unit with
 the action, while a load through the VIP goes on; then bobcat on every
-unit at once from config-changed. They change the units' packages (each
+unit at once from config-changed; then a bobcat point release through
+package-upgrade. They change the units' packages (each
 unit's own: the emulator lays a layer of its own over /usr and dpkg's
 state), so they run last.
 """
@@ -34,16 +35,21 @@ CRON = 'upgrade-every-minute'
 
 
 @pytest.fixture(scope='module')
-def repos():
+def repo_root():
     # apt reads a file: source as its _apt user: not under pytest's
     # root-only temporary directories
     root = tempfile.mkdtemp(prefix='mistral-upgrade-repos-', dir='/var/tmp')
     os.chmod(root, 0o755)
-    yield {'antelope': upgrade_repo.build(root, 'antelope'),
-           'broken': upgrade_repo.build(root, 'antelope',
-                                        without=('mistral-api',)),
-           'bobcat': upgrade_repo.build(root, 'bobcat')}
+    yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope='module')
+def repos(repo_root):
+    return {'antelope': upgrade_repo.build(repo_root, 'antelope'),
+            'broken': upgrade_repo.build(repo_root, 'antelope',
+                                         without=('mistral-api',)),
+            'bobcat': upgrade_repo.build(repo_root, 'bobcat')}
 
 
 def versions(cloud):
@@ -182,4 +188,35 @@ def test_without_action_managed_upgrade_config_changed_upgrades_all(
            'migration'.format(len(cloud.units())))
     old = api.execution(kept)     # from before, readable with its output
     assert json.loads(old['output']) == SHARED.FAN_OUT_OUTPUT
+    fan_out(api)
+
+
+def test_package_upgrade_takes_a_point_release_and_migrates_nothing(
+        cloud, api, repos, repo_root):
+    """Within bobcat: nothing newer restarts nothing; a point release in
+    the origin's repository is installed, the daemons restart on it, and
+    the schema stays."""
+    unit = [u for u in cloud.units() if u != cloud.leader()][0]
+    before, pids = cloud.migrations(), cloud.pids(unit=unit)
+    idle = cloud.controller.run_action(unit, 'package-upgrade', [])
+    assert idle['status'] == 'completed', idle.get('message')
+    assert idle['results']['outcome'] == 'nothing newer in bobcat'
+    assert cloud.pids(unit=unit) == pids
+    upgrade_repo.build(repo_root, 'bobcat', point=1)
+    result = cloud.controller.run_action(unit, 'package-upgrade', [])
+    assert result['status'] == 'completed', result.get('message')
+    assert result['results']['outcome'] == (
+        'upgraded: mistral-api mistral-engine mistral-event-engine '
+        'mistral-executor')
+    assert versions(cloud)[unit] == upgrade_repo.version_of('bobcat', 1)
+    assert cloud.wait_ready(unit=unit) == READY
+    restarted = cloud.pids(unit=unit)
+    for name, pid in pids.items():
+        if pid and name != 'haproxy':
+            assert restarted[name] not in (None, pid), name
+    assert restarted['haproxy'] == pids['haproxy']
+    assert cloud.migrations() == before
+    record('package-upgrade bobcat {} -> {} on {}: daemons restarted, no '
+           'migration'.format(upgrade_repo.version_of('bobcat'),
+                              upgrade_repo.version_of('bobcat', 1), unit))
     fan_out(api)
