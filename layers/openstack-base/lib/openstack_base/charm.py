@@ -305,10 +305,17 @@ class OpenStackCharm(metaclass=CharmRegistry):
         services.stop_all(running)
 
     def resume(self):
+        """Run what converge runs now: the daemons wanted, and their
+        files, may differ from those of the paused unit (Mistral's cron
+        trigger process leaves a paused leader), and a hook during the
+        pause wrote for that unit. Bad config or relations start the
+        last good files."""
         state.set_paused(False)
         self.relations['cluster'].announce_paused(False)
-        services.write_daemons(self)
-        self.reconcile()
+        if self.config_problems() or self.relation_problems():
+            services.write_daemons(self)
+            return self.reconcile()
+        self.converge()
 
     def restart_services(self, names=None):
         self.restarts.request(names or self.services)
