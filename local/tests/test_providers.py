@@ -35,6 +35,9 @@ TIMINGS = {}
 
 
 def ensured(cls, tmp_path_factory):
+    # The fixtures that call this take mistral_site: it claims the machine
+    # and removes what an interrupted session left (a deployment whose
+    # providers still hold the ports).
     provider = cls(str(tmp_path_factory.mktemp(cls.application)))
     started = time.monotonic()
     provider.ensure(progress=lambda line: None)
@@ -117,7 +120,7 @@ def amqp_login(username, password, vhost):
 
 
 @pytest.fixture(scope='module')
-def rabbit(tmp_path_factory):
+def rabbit(mistral_site, tmp_path_factory):
     provider = ensured(RabbitMQ, tmp_path_factory)
     yield provider
     provider.destroy()
@@ -172,7 +175,7 @@ def psql_as(answer, sql):
 
 
 @pytest.fixture(scope='module')
-def postgresql(tmp_path_factory):
+def postgresql(mistral_site, tmp_path_factory):
     provider = ensured(PostgreSQL, tmp_path_factory)
     yield provider
     provider.destroy()
@@ -244,7 +247,7 @@ SHARED_DB_REQUEST = {'database': 'mistral', 'username': 'mistral',
 
 
 @pytest.fixture(scope='module')
-def mariadb(tmp_path_factory):
+def mariadb(mistral_site, tmp_path_factory):
     provider = ensured(MySQLRouter, tmp_path_factory)
     yield provider
     provider.destroy()
@@ -310,7 +313,7 @@ IDENTITY_REQUEST = {'service': 'mistral', 'region': 'RegionOne',
 
 
 @pytest.fixture(scope='module')
-def keystone(tmp_path_factory):
+def keystone(mistral_site, tmp_path_factory):
     provider = ensured(Keystone, tmp_path_factory)
     yield provider
     provider.destroy()
