@@ -75,11 +75,11 @@ def build(root, release, without=(), point=0):
     name = 'mistral-{}'.format(release) + ''.join(
         '-without-' + p for p in without)
     repo = os.path.join(root, name)
-    old = installed_version('mistral-common')
     new = version_of(release, point)
     built = os.path.join(repo, '.built-' + new)
     if os.path.exists(built):
         return origin(repo)
+    old = installed_version('mistral-common')
     os.makedirs(repo, exist_ok=True)
     work = tempfile.mkdtemp(dir=root)
     try:
