@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from local import emulator
+from local import emulator, figures
 from localjuju import model as m
 
 
@@ -38,9 +38,13 @@ def main():
     print('|---|---|---|---|---|')
     for hook in ('update-status', 'config-changed'):
         samples = timed_hook(controller, args.unit, hook, args.repeat)
+        found = {'median s': statistics.median(samples),
+                 'min s': min(samples), 'max s': max(samples)}
         print('| {} | {:.2f} | {:.2f} | {:.2f} | {} |'.format(
-            hook, statistics.median(samples), min(samples), max(samples),
-            len(samples)), flush=True)
+            hook, *found.values(), len(samples)), flush=True)
+        figures.record(dict({k: round(v, 2) for k, v in found.items()},
+                            runs=len(samples)),
+                       story=hook, suite='bench.hooks')
 
 
 if __name__ == '__main__':

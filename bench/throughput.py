@@ -14,7 +14,7 @@ finished in SUCCESS. Needs root and a deployed, active unit
 import argparse
 import time
 
-from local import emulator
+from local import emulator, figures
 from local.mistral_api import Mistral
 from localjuju import model as m
 
@@ -103,6 +103,11 @@ def main():
         rate, failed = measure(mistral, args.seconds, args.concurrency)
         print('| {} | {:.2f} | {} |'.format(multiplier, rate, failed),
               flush=True)
+        figures.record({'executions/s': round(rate, 2), 'failed': failed,
+                        'seconds measured': args.seconds,
+                        'in flight': args.concurrency},
+                       story='worker-multiplier ' + multiplier,
+                       suite='bench.throughput')
 
 
 if __name__ == '__main__':

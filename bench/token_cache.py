@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import time
 
-from local import emulator
+from local import emulator, figures
 from local.mistral_api import Mistral
 from localjuju import model as m
 from localjuju.runner import machine_of
@@ -53,12 +53,18 @@ def main():
                 root = controller.model.root
                 latencies(root, 10, new_each)               # warm up
                 found = latencies(root, args.requests, new_each)
+                cache = 'running' if state == 'start' else 'stopped'
+                tokens = 'new per request' if new_each else 'one'
+                median = statistics.median(found) * 1000
+                p90 = statistics.quantiles(found, n=10)[-1] * 1000
                 print('| {} | {} | {:.1f} | {:.1f} | {} |'.format(
-                    'running' if state == 'start' else 'stopped',
-                    'new per request' if new_each else 'one',
-                    statistics.median(found) * 1000,
-                    statistics.quantiles(found, n=10)[-1] * 1000,
-                    len(found)), flush=True)
+                    cache, tokens, median, p90, len(found)), flush=True)
+                figures.record({'median ms': round(median, 1),
+                                'p90 ms': round(p90, 1),
+                                'requests': len(found)},
+                               story='memcached {}, tokens: {}'.format(
+                                   cache, tokens),
+                               suite='bench.token_cache')
     finally:
         memcached(controller, 'start')
 

@@ -33,6 +33,7 @@ import subprocess
 import threading
 import time
 
+from local import figures
 from local.mistral_api import FINISHED, MistralError
 from local.providers.mariadb import mysql
 from local.tests import mistral_site
@@ -317,6 +318,17 @@ def through(api, recorder, name, fault):
             name, batch.summary(states), len(finished), len(rerun), took))
     assert finished, 'the fault came before any task finished'
     lost = batch.lost_in_memory(states)
+    counts = collections.Counter(states.values())
+    figures.record({
+        'executions': len(states), 'SUCCESS': counts['SUCCESS'],
+        'ERROR': counts['ERROR'],
+        'still RUNNING': len(states) - counts['SUCCESS'] - counts['ERROR'],
+        'held only by a step lost with an engine': len(lost),
+        'steps finished before the fault': len(finished),
+        'of them run again': len(rerun),
+        'steps run twice or more': sum(
+            1 for runs in batch.runs().values() if runs > 1),
+        'seconds from the fault to done': round(took)})
     if lost:
         mistral_site.record('{}: {} held only by a step Mistral kept in '
                             'the dead engine\'s memory (README, "Failure '

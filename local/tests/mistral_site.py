@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.request
 
-from local import emulator, workflows
+from local import emulator, figures, workflows
 from local.mistral_api import Mistral
 from local.readiness import wait_for_workload
 from localjuju import events
@@ -396,6 +396,9 @@ def report(what, load):
            'outage {:.1f} s'.format(what, sent, load.ended - load.started,
                                     succeeded, 100.0 * succeeded / sent,
                                     outage))
+    figures.record({'requests through the VIP': sent,
+                    'of them answered': succeeded,
+                    'longest time unanswered (s)': round(outage, 1)})
     return sent, succeeded, outage
 
 
@@ -433,6 +436,13 @@ def cron_figures(times):
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
     return '{} at {}; gaps {} s'.format(
         len(times), [t.strftime('%H:%M:%S') for t in times], gaps)
+
+
+def record_cron(times):
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    figures.record({'cron executions': len(times),
+                    'gaps between them (s)': ' '.join(
+                        '{:.0f}'.format(g) for g in gaps)})
 
 
 def fan_out(client):

@@ -21,12 +21,13 @@ import urllib.request
 import pytest
 import yaml
 
+from local import figures
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
     LOAD_SECONDS, PORT, READY, SHARED, VIP, VIP_FAILOVER, VIP_TOKEN, Load,
     check_once_a_minute, created, cron_figures, fan_out, new_executions,
-    record, report, vip_client, wait_all_ready, wait_until)
+    record, record_cron, report, vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -80,6 +81,8 @@ def test_the_vip_spreads_requests_over_every_units_api(cloud):
     served = {unit: api_requests(cloud, unit) - before[unit]
               for unit in cloud.units()}
     record('300 requests through the VIP, per backend: {}'.format(served))
+    figures.record({'requests answered by ' + unit: count
+                    for unit, count in served.items()})
     assert sum(served.values()) == 300
     assert all(count > 0 for count in served.values()), served
 
@@ -105,6 +108,7 @@ def test_the_vip_moves_off_a_lost_host_within_pacemakers_bound(cloud):
     sent, succeeded, outage = report(
         '{} (holding the VIP) killed, VIP on {} after {:.1f} s'.format(
             holder, moved, moved_after), load)
+    figures.record({'VIP moved after (s)': round(moved_after, 1)})
     # declared dead by corosync's token timeout, not sooner
     assert VIP_TOKEN - 0.5 <= moved_after <= VIP_FAILOVER + 1
     # requests succeed again right after the move: what failed is what
@@ -225,6 +229,7 @@ def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
     times = [created(e) for e in executions]
     record('cron executions with the leader removed, then paused, then a '
            'unit added: {}'.format(cron_figures(times)))
+    record_cron(times)
     check_once_a_minute(times, least=3)
     assert cron_units(cloud) == [cloud.leader()]
     cloud.removed_leader = removed

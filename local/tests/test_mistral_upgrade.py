@@ -21,13 +21,13 @@ import tempfile
 
 import pytest
 
-from local import upgrade_repo
+from local import figures, upgrade_repo
 from local.mistral_api import Mistral
 from local.providers.mariadb import mysql
 from local.tests.mistral_site import (
     PORT, READY, SHARED, Load, check_once_a_minute, created, cron_figures,
-    fan_out, new_executions, record, report, vip_client, wait_all_ready,
-    wait_until)
+    fan_out, new_executions, record, record_cron, report, vip_client,
+    wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 ZED = upgrade_repo.installed_version('mistral-common')
@@ -162,6 +162,9 @@ def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
     times = [created(e) for e in fired]
     record('cron executions through the rolling upgrade: ' +
            cron_figures(times))
+    record_cron(times)
+    figures.record({'openstack-upgrade seconds per unit': ' '.join(
+        '{:.0f}'.format(t) for t in took)})
     assert succeeded >= 0.99 * sent
     check_once_a_minute(times, least=2)
     assert set(versions(cloud).values()) == {
@@ -186,6 +189,8 @@ def test_without_action_managed_upgrade_config_changed_upgrades_all(
     assert schema_has('bobcat')
     record('config-changed upgrade antelope -> bobcat on {} units: one '
            'migration'.format(len(cloud.units())))
+    figures.record({'units upgraded': len(cloud.units()),
+                    'migrations': cloud.migrations() - before})
     old = api.execution(kept)     # from before, readable with its output
     assert json.loads(old['output']) == SHARED.FAN_OUT_OUTPUT
     fan_out(api)
