@@ -140,6 +140,7 @@ class RelationSim:
         os.environ.clear()
         os.environ.update(self._saved_env)
         hookenv.cache.clear()
+        Endpoint._endpoints = {}    # no endpoint (its data) outlives a test
 
     # -- model changes (each runs the hooks Juju would run) -----------
     def relate(self, endpoint, remote_app, app_data=None):

@@ -6,7 +6,13 @@ data; every rabbitmq unit answers in its unit data with ``password``,
 ``hostname``/``private-address`` and optionally ``ssl_port``, ``ssl_ca``
 (base64 PEM), ``clustered``, ``vip``, ``ha_queues``.
 
-Flags: ``{ep}.connected``, ``{ep}.available``, ``{ep}.available.ssl``.
+``ssl_port`` alone means TLS too: rabbitmq-server configured with its own
+``ssl_cert``/``ssl_key`` and no ``ssl_ca`` sends no CA
+(hooks/ssl_utils.py configure_client_ssl), and with ``ssl=only`` it does
+not listen on 5672 at all.
+
+Flags: ``{ep}.connected``, ``{ep}.available``, ``{ep}.available.ssl``
+(RabbitMQ offers TLS, with or without a CA).
 """
 
 import base64
@@ -123,12 +129,17 @@ class AmqpClient(Endpoint):
         if not encoded:
             return None
         try:
-            return base64.b64decode(encoded, validate=True).decode('utf-8')
+            # rabbitmq-server passes its ssl_ca option on as given when it
+            # is already base64, line breaks included
+            return base64.b64decode(''.join(encoded.split()),
+                                    validate=True).decode('utf-8')
         except (binascii.Error, ValueError):
             return None
 
     def ssl_data_complete(self):
-        return bool(self.ssl_port() and self.get_ssl_cert())
+        """RabbitMQ offers TLS: it sent ``ssl_port`` (``ssl_ca`` is
+        optional, see the module's docstring)."""
+        return bool(self.ssl_port())
 
 
 def _text(value):

@@ -98,14 +98,42 @@ def test_ssl_flag_and_decoded_ca(sim, amqp):
         assert ep.ssl_data_complete()
 
 
-def test_garbage_ca_is_not_ssl(sim, amqp):
+def test_ssl_port_alone_is_ssl(sim, amqp):
+    # rabbitmq-server with its own ssl_cert/ssl_key and no ssl_ca
+    data = dict(rabbit_answer('10.5.1.1'), ssl_port='5671')
+    sim.change(amqp, 'rabbitmq-server/0', data)
+    assert {'amqp.available', 'amqp.available.ssl'} <= sim.flags
+    with sim.hook('update-status'):
+        ep = sim.endpoint('amqp')
+        assert ep.ssl_data_complete()
+        assert ep.ssl_ca() is None and ep.get_ssl_cert() is None
+
+
+def test_ssl_port_blanked_is_not_ssl(sim, amqp):
+    # ssl=off again: reconfigure_client_ssl blanks ssl_port and ssl_ca
+    sim.change(amqp, 'rabbitmq-server/0', dict(
+        rabbit_answer('10.5.1.1'), ssl_port='5671', ssl_ca=CA_B64))
+    sim.change(amqp, 'rabbitmq-server/0', {'ssl_port': '', 'ssl_ca': ''})
+    assert 'amqp.available' in sim.flags
+    assert 'amqp.available.ssl' not in sim.flags
+
+
+def test_garbage_ca_is_not_decoded(sim, amqp):
+    # TLS still (the AMQP handler names the bad ssl_ca), never a CA file
     data = dict(rabbit_answer('10.5.1.1'), ssl_port='5671',
                 ssl_ca='%%% not base64 %%%')
     sim.change(amqp, 'rabbitmq-server/0', data)
-    assert 'amqp.available' in sim.flags
-    assert 'amqp.available.ssl' not in sim.flags
+    assert {'amqp.available', 'amqp.available.ssl'} <= sim.flags
     with sim.hook('update-status'):
         assert sim.endpoint('amqp').get_ssl_cert() is None
+
+
+def test_ca_with_line_breaks_decoded(sim, amqp):
+    wrapped = CA_B64[:40] + '\n' + CA_B64[40:] + '\n'
+    sim.change(amqp, 'rabbitmq-server/0', dict(
+        rabbit_answer('10.5.1.1'), ssl_port='5671', ssl_ca=wrapped))
+    with sim.hook('update-status'):
+        assert sim.endpoint('amqp').get_ssl_cert() == CA_PEM
 
 
 @pytest.mark.parametrize('password', ['', '   '])

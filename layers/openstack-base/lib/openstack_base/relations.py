@@ -15,7 +15,7 @@ from charmhelpers.core import hookenv
 from charms.reactive import flags
 
 from openstack_base import ha, ip, nrpe, tls, validation
-from openstack_base.rendering import write_if_changed
+from openstack_base.rendering import remove_if_present, write_if_changed
 
 
 def _quote(value):
@@ -71,11 +71,21 @@ class RelationHandler:
 
 class AMQPHandler(RelationHandler):
     """RabbitMQ as oslo.messaging wants it: one URL over every ready unit,
-    over TLS when RabbitMQ offers it (its CA written to ssl_ca_file)."""
+    over TLS whenever RabbitMQ sends ssl_port. RabbitMQ's certificate is
+    verified against the CA it sends (written to ssl_ca_file) or, when it
+    sends none, against the system's bundle, as charmhelpers' AMQPContext
+    leaves it to py-amqp (amqp/transport.py: no ca_certs, default certs).
+    Naming the bundle makes oslo.messaging require a verified certificate
+    whatever py-amqp's default (impl_rabbit.py _fetch_ssl_params)."""
 
     name = context_name = 'amqp'
     default_port = 5672
     ssl_ca_file = '/var/lib/charm/rabbitmq-ca.pem'
+    # Ubuntu's bundle: update-ca-certificates (package ca-certificates)
+    # builds it from the distribution's CAs and those in
+    # /usr/local/share/ca-certificates, where the certificates
+    # relation's CA goes (tls.py).
+    system_ca_bundle = '/etc/ssl/certs/ca-certificates.crt'
 
     def request(self):
         self.endpoint.request_access(*self.charm.get_amqp_credentials())
@@ -83,6 +93,14 @@ class AMQPHandler(RelationHandler):
     @property
     def ssl(self):
         return bool(self.endpoint and self.endpoint.ssl_data_complete())
+
+    def ca_file(self):
+        """What RabbitMQ's certificate is verified against; None without
+        TLS."""
+        if not self.ssl:
+            return None
+        return (self.ssl_ca_file if self.endpoint.ssl_ca()
+                else self.system_ca_bundle)
 
     def transport_url(self):
         ep = self.endpoint
@@ -98,20 +116,23 @@ class AMQPHandler(RelationHandler):
 
     def data_checks(self):
         ep = self.endpoint
-        return ([('ssl_port', ep.ssl_port(), validation.PORT)]
-                if self.ssl else []) + [
-            ('hostname', h, validation.host)
-            for h in ep.rabbitmq_ready_hosts()]
+        return [('ssl_port', ep.ssl_port(), validation.PORT),
+                ('ssl_ca', ep.ssl_ca(), validation.base64_pem('CERTIFICATE'))
+                ] + [('hostname', h, validation.host)
+                     for h in ep.rabbitmq_ready_hosts()]
 
     def context(self):
         return {'transport_url': self.transport_url(), 'ssl': self.ssl,
-                'ssl_ca_file': self.ssl_ca_file if self.ssl else None}
+                'ssl_ca_file': self.ca_file()}
 
     def install_files(self):
-        if self.ssl and write_if_changed(
-                self.ssl_ca_file, self.endpoint.get_ssl_cert(), mode=0o644):
-            return {self.ssl_ca_file}
-        return set()
+        """RabbitMQ's CA while it sends one; no stale one after."""
+        if self.ca_file() == self.ssl_ca_file:
+            changed = write_if_changed(
+                self.ssl_ca_file, self.endpoint.get_ssl_cert(), mode=0o644)
+        else:
+            changed = remove_if_present(self.ssl_ca_file)
+        return {self.ssl_ca_file} if changed else set()
 
 
 class DatabaseHandler(RelationHandler):
