@@ -8,10 +8,16 @@ answers in its unit data with raw strings: ``service_host``,
 ``auth_protocol``, ``service_tenant``, ``service_tenant_id``,
 ``service_username``, ``service_password``, ``service_domain``,
 ``service_domain_id``, ``api_version``, ``admin_domain_id``,
-``service_type``, ``ca_cert`` (base64) ... Newer keystones (keystone-k8s)
-publish application data instead, with dashed names and a few renamed
-keys; application data wins when present, as in the upstream interface.
-``__null__`` is keystone's "unset" marker and counts as absent.
+``service_type``, ``ca_cert`` (base64) ... ``__null__`` is keystone's
+"unset" marker and counts as absent.
+
+keystone-k8s (Sunbeam) speaks another protocol on the same interface
+name: it reads the request from application data (``service-endpoints``
+JSON, ``region``) and answers in application data with the credentials
+in a Juju secret (``service-credentials``; no user name nor password in
+the data), see charms/keystone_k8s/v1/identity_service.py. This client
+does not speak it: related to keystone-k8s, the relation stays
+incomplete.
 
 Flags: ``{ep}.connected``, ``{ep}.available``, ``{ep}.available.auth``,
 ``{ep}.available.ssl``.
@@ -22,19 +28,11 @@ import binascii
 import json
 
 from charmhelpers.core import hookenv
-from charms.reactive import Endpoint, is_flag_set, toggle_flag
+from charms.reactive import Endpoint, toggle_flag
 
 REQUIRED_KEYS = ('service_host', 'service_protocol', 'service_port',
                  'auth_host', 'auth_protocol', 'auth_port', 'service_tenant',
                  'service_username', 'service_password', 'service_tenant_id')
-
-# application-data names used by keystone-k8s for a few unit-data keys
-APP_KEY_RENAMES = {
-    'service_username': 'service-user-name',
-    'service_tenant': 'service-project-name',
-    'service_tenant_id': 'service-project-id',
-    'service_domain': 'service-domain-name',
-}
 
 SSL_KEYS = ('ssl_cert_admin', 'ssl_cert_internal', 'ssl_cert_public',
             'ssl_key_admin', 'ssl_key_internal', 'ssl_key_public', 'ca_cert')
@@ -42,8 +40,7 @@ SSL_KEYS = ('ssl_cert_admin', 'ssl_cert_internal', 'ssl_cert_public',
 ACCESSORS = REQUIRED_KEYS + SSL_KEYS + (
     'service_domain', 'service_domain_id', 'api_version', 'admin_domain_id',
     'admin_user_id', 'admin_project_id', 'service_type', 'admin_token',
-    'https_keystone', 'ssl_cert', 'ssl_key', 'ep_changed',
-    'public-auth-url', 'internal-auth-url', 'admin-auth-url')
+    'https_keystone', 'ssl_cert', 'ssl_key', 'ep_changed')
 
 NULL = '__null__'
 
@@ -70,18 +67,10 @@ class IdentityServiceClient(Endpoint):
                     bool(value))
 
     def received(self, key):
-        """Raw value of ``key``: application data first, then the first
-        remote unit that has it; None when absent, empty or ``__null__``.
-        """
-        app_key = APP_KEY_RENAMES.get(key, key.replace('_', '-'))
-        # Only where a remote unit joined: before that charms.reactive
-        # takes our own application for the remote one, and reading our
-        # own application data is refused to a unit that is not leader.
-        candidates = [relation.received_app_raw.get(app_key)
-                      for relation in self.relations if relation.joined_units]
-        candidates += [unit.received_raw.get(key)
-                       for unit in self.all_joined_units]
-        for value in candidates:
+        """Raw value of ``key`` from the first remote unit that has it;
+        None when absent, empty or ``__null__``."""
+        for unit in self.all_joined_units:
+            value = unit.received_raw.get(key)
             if isinstance(value, str) and value.strip() and value != NULL:
                 return value
         return None
@@ -89,8 +78,7 @@ class IdentityServiceClient(Endpoint):
     # -- what we send -------------------------------------------------
     def register_endpoints(self, service, region, public_url, internal_url,
                            admin_url, requested_roles=None,
-                           add_role_to_admin=None, service_type=None,
-                           service_description=None):
+                           add_role_to_admin=None):
         """Ask keystone to add ``service`` to the catalogue."""
         settings = {'service': service, 'region': region,
                     'public_url': public_url, 'internal_url': internal_url,
@@ -101,18 +89,6 @@ class IdentityServiceClient(Endpoint):
             settings['add_role_to_admin'] = ','.join(add_role_to_admin)
         for relation in self.relations:
             relation.to_publish_raw.update(settings)
-        # keystone-k8s reads the catalogue entry from application data
-        if (service_type and service_description
-                and is_flag_set('leadership.is_leader')):
-            entry = {'service_name': service, 'type': service_type,
-                     'description': service_description,
-                     'public_url': public_url, 'internal_url': internal_url,
-                     'admin_url': admin_url}
-            for relation in self.relations:
-                relation.to_publish_app_raw.update({
-                    'region': region,
-                    'service-endpoints': json.dumps([entry],
-                                                    sort_keys=True)})
 
     def request_notification(self, services):
         for relation in self.relations:
@@ -145,12 +121,11 @@ def _pem(value):
 def _accessor(key):
     def accessor(self):
         return self.received(key)
-    accessor.__name__ = key.replace('-', '_')
+    accessor.__name__ = key
     accessor.__doc__ = 'The {} keystone sent, or None.'.format(key)
     return accessor
 
 
 for _name in ACCESSORS:
-    if not hasattr(IdentityServiceClient, _name.replace('-', '_')):
-        setattr(IdentityServiceClient, _name.replace('-', '_'),
-                _accessor(_name))
+    if not hasattr(IdentityServiceClient, _name):
+        setattr(IdentityServiceClient, _name, _accessor(_name))

@@ -3,12 +3,12 @@
 Remote data shaped as openstack/charm-keystone writes it
 (hooks/keystone_utils.py add_service_to_keystone: unit data, raw
 strings, '__null__' entries filtered for non-peer relations, service
-'mistral' -> service_type 'workflowv2'), and as keystone-k8s writes
-application data (dashed keys, renamed user/project keys).
+'mistral' -> service_type 'workflowv2'); keystone-k8s's application data
+(which this client does not speak) as charms/keystone_k8s/v1/
+identity_service.py set_identity_service_credentials writes it.
 """
 
 import base64
-import json
 
 import pytest
 
@@ -86,36 +86,38 @@ def test_ca_cert_decoded(sim, identity):
         assert sim.endpoint('identity-service').ca_cert() == CA_PEM
 
 
-def test_application_data_wins(sim, identity):
-    app = {'service-host': '10.5.9.9', 'service-port': '5000',
-           'service-protocol': 'https', 'auth-host': '10.5.9.9',
-           'auth-port': '5000', 'auth-protocol': 'https',
-           'service-project-name': 'services',
-           'service-project-id': 'p9', 'service-user-name': 'svc-mistral',
-           'service-password': 'k8s-pw', 'service-domain-name': 'sd'}
-    sim.change(identity, 'keystone/0', {'private-address': '10.5.1.1'},
-               app_data=app)
-    assert 'identity-service.available' in sim.flags
+# Every key keystone-k8s writes; the credentials are in the Juju secret
+# that service-credentials names.
+KEYSTONE_K8S_APP_DATA = {
+    'api-version': 'v3', 'auth-host': 'keystone.openstack.svc',
+    'auth-port': '5000', 'auth-protocol': 'http',
+    'internal-host': 'keystone.openstack.svc', 'internal-port': '5000',
+    'internal-protocol': 'http', 'service-host': '10.20.21.10',
+    'service-port': '80', 'service-protocol': 'http',
+    'admin-domain-name': 'admin_domain', 'admin-domain-id': 'ad1',
+    'admin-project-name': 'admin', 'admin-project-id': 'ap1',
+    'admin-user-name': 'admin', 'admin-user-id': 'au1',
+    'service-domain-name': 'service_domain', 'service-domain-id': 'sd1',
+    'service-project-name': 'services', 'service-project-id': 'sp1',
+    'service-user-id': 'su1',
+    'internal-auth-url': 'http://keystone.openstack.svc:5000/v3',
+    'admin-auth-url': 'http://keystone.openstack.svc:5000/v3',
+    'public-auth-url': 'http://10.20.21.10/openstack-keystone/v3',
+    'service-credentials': 'secret:cqbtq3fmp25c7a1lhv6g',
+    'admin-role': 'admin', 'region': 'RegionOne',
+}
+
+
+def test_keystone_k8s_application_data_is_not_taken(sim, identity):
+    # No user name nor password on the wire: nothing to authenticate
+    # with, so the relation stays incomplete rather than half-used.
+    sim.change(identity, 'keystone/0', {'private-address': '10.1.0.7'},
+               app_data=KEYSTONE_K8S_APP_DATA)
+    assert 'identity-service.connected' in sim.flags
+    assert 'identity-service.available' not in sim.flags
     with sim.hook('update-status'):
         ep = sim.endpoint('identity-service')
-        assert (ep.service_host(), ep.service_username(),
-                ep.service_tenant_id(), ep.service_domain()) == (
-            '10.5.9.9', 'svc-mistral', 'p9', 'sd')
-
-
-def test_service_endpoints_app_data_for_leader(sim, identity):
-    with sim.hook('leader-elected'):
-        from charms.reactive import set_flag
-        set_flag('leadership.is_leader')
-        sim.endpoint('identity-service').register_endpoints(
-            'mistral', 'RegionOne', 'http://p', 'http://i', 'http://a',
-            service_type='workflowv2', service_description='Workflow')
-    app = sim.local_app_data(identity)
-    assert app['region'] == 'RegionOne'
-    assert json.loads(app['service-endpoints']) == [{
-        'service_name': 'mistral', 'type': 'workflowv2',
-        'description': 'Workflow', 'public_url': 'http://p',
-        'internal_url': 'http://i', 'admin_url': 'http://a'}]
+        assert ep.service_host() is None and ep.service_password() is None
 
 
 @pytest.mark.parametrize('key', ['service_password', 'auth_port',
