@@ -1,8 +1,9 @@
 """What the zaza tests of the Mistral charm share: the base class and
 helpers. Built on zaza alone (zaza-openstack-tests is not on PyPI), plus
 keystoneauth1 and python-mistralclient: the base class finds the
-application and its leader, logs in to Keystone as the cloud admin, and
-talks to Mistral through the catalog, as an operator's client would.
+application and its leader, logs in to Keystone as the cloud admin at the
+URL and with the CA the model gives (overcloud.py), and talks to Mistral
+through the catalog, as an operator's client would.
 """
 
 import datetime
@@ -10,15 +11,13 @@ import json
 import time
 import unittest
 
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 from mistralclient.api import client as mistral_client
 
 import zaza.charm_lifecycle.utils as lifecycle_utils
 import zaza.model
-import zaza.utilities.juju as juju_utils
 
 from . import mistral_workflows as workflows
+from . import overcloud
 
 SERVICE_TYPE = 'workflowv2'
 MISTRAL_CONF = '/etc/mistral/mistral.conf'
@@ -34,13 +33,6 @@ FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
 PAUSE_ACTION = 'pause'
 RESUME_ACTION = 'resume'
 DEBUG_OPTION = 'debug'
-
-# How charm-keystone names its cloud admin (Keystone v3).
-KEYSTONE_APP = 'keystone'
-ADMIN_USER = 'admin'
-ADMIN_PROJECT = 'admin'
-ADMIN_DOMAIN = 'admin_domain'
-KEYSTONE_PORT = 5000
 
 
 def wait_for(predicate, timeout, interval=5, what='condition'):
@@ -107,31 +99,9 @@ class MistralBaseTest(unittest.TestCase):
         cls.mistral = cls.mistral_client()
 
     @classmethod
-    def admin_password(cls):
-        # charm-keystone takes the option when set, else it generates one
-        # and keeps it in its leader settings.
-        config = zaza.model.get_application_config(
-            KEYSTONE_APP, model_name=cls.model_name)
-        configured = config.get('admin-password', {}).get('value')
-        if configured and configured != 'None':
-            return configured
-        return juju_utils.leader_get(
-            KEYSTONE_APP, 'admin_passwd', model_name=cls.model_name)
-
-    @classmethod
     def admin_session(cls):
-        address = juju_utils.get_application_ip(
-            KEYSTONE_APP, model_name=cls.model_name)
-        if ':' in address:
-            address = '[{}]'.format(address)
-        auth = v3.Password(
-            auth_url='http://{}:{}/v3'.format(address, KEYSTONE_PORT),
-            username=ADMIN_USER,
-            password=cls.admin_password(),
-            user_domain_name=ADMIN_DOMAIN,
-            project_name=ADMIN_PROJECT,
-            project_domain_name=ADMIN_DOMAIN)
-        return ks_session.Session(auth=auth)
+        return overcloud.session(overcloud.admin_credentials(
+            cls.application_name, model_name=cls.model_name))
 
     @classmethod
     def mistral_client(cls):

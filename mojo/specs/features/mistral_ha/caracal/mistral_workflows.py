@@ -1,0 +1,1 @@
+../../../../../src/tests/mistral_workflows.py

@@ -1,0 +1,1 @@
+../../../../../src/tests/vault_setup.py
