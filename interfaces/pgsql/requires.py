@@ -3,7 +3,9 @@
 We publish ``database`` and optionally ``roles``, ``extensions`` (comma
 lists). Every postgresql unit answers in its unit data (and the leader
 also in application data) with ``master`` and ``standbys`` (libpq
-``key=value`` strings, standbys one per line), the legacy ``host``,
+``key=value`` strings; standbys one per line from the postgresql charm,
+reactive/postgresql/client.py, or joined by commas from charmed
+PostgreSQL's legacy ``db``, src/relations/db.py), the legacy ``host``,
 ``port``, ``user``, ``password``, ``state``, the echo of our
 ``database``/``roles``/``extensions`` and who may connect:
 ``allowed-subnets`` (our egress subnets) or the older ``allowed-units``.
@@ -22,8 +24,11 @@ import urllib.parse
 from charmhelpers.core import hookenv
 from charms.reactive import Endpoint, toggle_flag
 
-# key=value pairs; values may be single-quoted with backslash escapes
-LIBPQ_PAIR = re.compile(r"(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S*))")
+# key=value pairs; values may be single-quoted with backslash escapes.
+# A bare value ends at whitespace, or at a comma the next key=value
+# follows: charmed PostgreSQL joins connection strings with commas.
+LIBPQ_PAIR = re.compile(
+    r"(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:[^\s,]|,(?!\s*\w+\s*=))*))")
 
 
 class ConnectionString(str):
@@ -66,9 +71,26 @@ class ConnectionString(str):
 
 
 def _parse_libpq(text):
-    for key, quoted, bare in LIBPQ_PAIR.findall(text):
-        value = re.sub(r'\\(.)', r'\1', quoted) if quoted else bare
-        yield key, value
+    for match in LIBPQ_PAIR.finditer(text):
+        yield _pair(match)
+
+
+def _pair(match):
+    key, quoted, bare = match.groups()
+    return key, (re.sub(r'\\(.)', r'\1', quoted) if quoted is not None
+                 else bare)
+
+
+def _connection_strings(text):
+    """The ConnectionStrings in ``text``, separated by newlines or by
+    commas (outside quoted values)."""
+    entries, end = [], None
+    for match in LIBPQ_PAIR.finditer(text):
+        if end is None or re.search('[,\n]', text[end:match.start()]):
+            entries.append({})
+        entries[-1].update([_pair(match)])
+        end = match.end()
+    return [ConnectionString(**parts) for parts in entries]
 
 
 def _quote_libpq(value):
@@ -148,8 +170,7 @@ class PostgresClient(Endpoint):
         for unit in self._usable_units():
             text = unit.received_raw.get('standbys')
             if isinstance(text, str) and text.strip():
-                return [ConnectionString(line)
-                        for line in text.splitlines() if line.strip()]
+                return _connection_strings(text)
         return [self._legacy(unit) for unit in self._usable_units()
                 if unit.received_raw.get('state') == 'hot standby']
 

@@ -77,12 +77,39 @@ def test_legacy_allowed_units_and_state(sim, db):
         assert sim.endpoint('db').master.host == '10.5.3.1'
 
 
-def test_standbys(sim, db):
-    standby = MASTER.replace('10.5.3.1', '10.5.3.2')
-    sim.change(db, 'postgresql/0', pg_answer(standbys=standby + '\n'))
+def libpq(host, user, password):
+    """A standby as both charms write one (pgconnstr's ConnectionString:
+    keys sorted, a value quoted only when it holds a space)."""
+    if ' ' in password:
+        password = "'{}'".format(password.replace("'", "\\'"))
+    return 'dbname=mistral host={} password={} port=5432 user={}'.format(
+        host, password, user)
+
+
+STANDBY_HOSTS = ('10.5.3.2', '10.5.3.3')
+
+
+@pytest.mark.parametrize('standbys, user, password', [
+    # the postgresql charm: '\n'.join(sorted(...))
+    ('\n'.join(libpq(h, 'mistral', PW) for h in STANDBY_HOSTS),
+     'mistral', PW),
+    # charmed PostgreSQL (postgresql-operator src/relations/db.py
+    # update_endpoints): ','.join(...), user relation-<id>
+    (','.join(libpq(h, 'relation-7', 'Xk2pQ9') for h in STANDBY_HOSTS),
+     'relation-7', 'Xk2pQ9'),
+    # a comma inside a quoted value separates nothing
+    (','.join(libpq(h, 'relation-7', 'a,b=c d') for h in STANDBY_HOSTS),
+     'relation-7', 'a,b=c d'),
+])
+def test_standbys(sim, db, standbys, user, password):
+    sim.change(db, 'postgresql/0', pg_answer(standbys=standbys))
     assert 'db.standbys.available' in sim.flags
     with sim.hook('update-status'):
-        assert [s.host for s in sim.endpoint('db').standbys] == ['10.5.3.2']
+        found = sim.endpoint('db').standbys
+        assert [(s.host, s.port, s.dbname, s.user, s.password)
+                for s in found] == [
+            (host, '5432', 'mistral', user, password)
+            for host in STANDBY_HOSTS]
 
 
 @pytest.mark.parametrize('bad', [
