@@ -22,7 +22,9 @@ def test_a_misspelt_template_name_is_an_error(unit):
         rendering.render('probe', {'amqp': {'transport_url': 'x'}}, 'zed')
 
 
-def test_stale_daemons_are_found_by_their_marker(unit):
+def test_stale_daemons_are_found_by_their_marker(unit, monkeypatch):
+    from openstack_base import charm as base_charm
+    monkeypatch.setattr(base_charm, 'usable_cpus', lambda: 2)
     unit.relate_all()
     unit.charm(**{'worker-multiplier': 2}).converge()
     assert os.path.exists(os.path.join(unit.init.unit_dir,

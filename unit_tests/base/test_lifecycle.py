@@ -146,8 +146,8 @@ def test_pause_and_resume(unit):
 
 
 def test_worker_multiplier_scales_processes(unit, monkeypatch):
-    import os
-    monkeypatch.setattr(os, 'cpu_count', lambda: 4)
+    from openstack_base import charm as base_charm
+    monkeypatch.setattr(base_charm, 'usable_cpus', lambda: 4)
     unit.relate_all()
     unit.charm(**{'worker-multiplier': 0.5}).converge()
     assert 'mistral-executor-2' in unit.init.running

@@ -296,17 +296,90 @@ def test_malformed_relation_data_waits_naming_the_relation(
                 if 'sent unusable data' in str(m)]) == len(warnings)
 
 
-@pytest.mark.parametrize('in_archive', [True, False])
-def test_mistral_extra_where_the_archive_has_it(story, monkeypatch,
-                                                in_archive):
+def deploy(story, monkeypatch, release, series):
+    """The unit installs this release, on this series."""
+    import openstack_base.instance as instance
+    from charmhelpers.core import host
+    monkeypatch.setattr(instance, 'select_release', lambda base: release)
+    monkeypatch.setattr(host, 'lsb_release',
+                        lambda: {'DISTRIB_CODENAME': series})
     from openstack_base import apt
-    monkeypatch.setattr(apt, 'in_archive',
-                        lambda package: in_archive)
+    monkeypatch.setattr(apt, 'not_installed', lambda packages: [
+        p for p in packages if p not in story.installed])
+    instance.forget_charm_instance()
+
+
+def said_missing(story):
+    """The warnings logged about mistral-extra."""
+    return [message for message, level in story.juju.logs
+            if 'mistral-extra is not installed' in message
+            and level == 'WARNING']
+
+
+# Ubuntu packages mistral-extra from 26.04 (gazpacho) on: none of these
+# archives has it, whatever apt is asked.
+@pytest.mark.parametrize('release,series', [
+    ('yoga', 'jammy'), ('zed', 'bookworm'), ('caracal', 'noble'),
+    ('flamingo', 'noble')])
+def test_no_openstack_actions_before_gazpacho_said_once(
+        story, monkeypatch, release, series):
+    deploy(story, monkeypatch, release, series)
+    if release == 'flamingo':
+        story.juju.config['openstack-origin'] = 'cloud:noble-flamingo'
     run(story, 'install')
-    assert ('python3-mistral-extra' in story.installed) == in_archive
-    missing = [m for m in story.juju.logs
-               if 'python3-mistral-extra is not in this archive' in str(m)]
-    assert len(missing) == (0 if in_archive else 1)
+    assert not [p for p in story.installed if 'mistral-extra' in p]
+    relate_core(story)
+    run(story, 'update-status')
+    assert said_missing(story) == [
+        'mistral-extra is not installed (not packaged for {}): no '
+        'OpenStack actions (nova.*, glance.*, ...), so '
+        'use-internal-endpoints has no effect'.format(release)]
+    assert story.juju.status == ('active', 'Unit is ready')
+    story.juju.config['use-internal-endpoints'] = True
+    run(story, 'config-changed')
+    assert story.juju.status == (
+        'active', 'Unit is ready (use-internal-endpoints has no effect '
+        'without mistral-extra)')
+    assert len(said_missing(story)) == 1
+
+
+@pytest.mark.parametrize('in_archive', [True, False])
+def test_gazpacho_installs_mistral_extra_where_apt_finds_it(
+        story, monkeypatch, in_archive):
+    from openstack_base import apt
+    deploy(story, monkeypatch, 'gazpacho', 'noble')
+    monkeypatch.setattr(apt, 'in_archive', lambda package: in_archive)
+    story.juju.config['openstack-origin'] = 'cloud:noble-gazpacho'
+    story.juju.config['use-internal-endpoints'] = True
+    run(story, 'install')
+    assert ('mistral-extra' in story.installed) == in_archive
+    relate_core(story)
+    assert said_missing(story) == ([] if in_archive else [
+        'mistral-extra is not installed (apt finds none): no OpenStack '
+        'actions (nova.*, glance.*, ...), so use-internal-endpoints has '
+        'no effect'])
+    assert story.juju.status[1].endswith(
+        'ready' if in_archive else 'without mistral-extra)')
+
+
+def test_an_upgrade_to_gazpacho_installs_mistral_extra(unit, monkeypatch):
+    from charmhelpers.core import host
+    from openstack_base import apt
+    from openstack_base.instance import forget_charm_instance
+    monkeypatch.setattr(host, 'lsb_release',
+                        lambda: {'DISTRIB_CODENAME': 'noble'})
+    monkeypatch.setattr(apt, 'in_archive', lambda package: True)
+    unit.relate_all()
+    unit.landed = 'flamingo'
+    unit.charm('flamingo', **{
+        'openstack-origin': 'cloud:noble-flamingo'}).converge()
+    assert not unit.upgrades
+    unit.offered = 'gazpacho'
+    forget_charm_instance()
+    unit.charm('flamingo', **{
+        'openstack-origin': 'cloud:noble-gazpacho'}).converge()
+    assert unit.landed == 'gazpacho'
+    assert 'mistral-extra' in unit.upgrades[-1]
 
 
 def test_tokens_are_cached_on_every_units_memcached_encrypted(story):

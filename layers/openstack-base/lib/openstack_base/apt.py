@@ -5,38 +5,52 @@ import os
 import subprocess
 
 from charmhelpers import fetch
-from charmhelpers.core import hookenv
 
 from openstack_base import releases
 
 # Where openstack-origin's source goes; 'distro' removes it.
 ORIGIN_LIST = '/etc/apt/sources.list.d/openstack-origin.list'
+# The pockets a cloud: origin names, as charmhelpers' add_source writes
+# them (fetch/ubuntu.py: CLOUD_ARCHIVE_POCKETS, _add_cloud_staging):
+# updates and proposed are suites of the cloud archive; staging, where
+# packages land before proposed, is a PPA of the Ubuntu OpenStack team.
+CLOUD_SUITE = '{series}-{pocket}/{release}'
+STAGING_PPA = 'ppa:ubuntu-cloud-archive/{release}-staging'
 
 
 def configure_source(origin, series):
     """Point apt at openstack-origin and refresh its indexes ('distro'
     changes nothing)."""
     releases.release_from_origin(origin, series)    # refuses a bad one
-    line, _, key = origin.partition('|')
-    if origin.startswith('cloud:'):
-        pocket_series, release = origin.split(':', 1)[1].split('/')[0] \
-            .split('-')
-        fetch.apt_install(['ubuntu-cloud-keyring'], fatal=True)
-        line = 'deb {} {}-updates/{} main'.format(
-            fetch.ubuntu.CLOUD_ARCHIVE_URL, pocket_series, release)
-    elif origin.startswith('ppa:'):
-        fetch.add_source(line, key or None)
-        line = None
-    elif origin == 'distro':
-        if os.path.exists(ORIGIN_LIST):
-            os.remove(ORIGIN_LIST)
+    if origin == 'distro':
+        remove_origin_list()
         return
-    if key:
-        fetch.import_key(key)
-    if line:
+    line, _, key = origin.partition('|')
+    cloud = releases.cloud_origin(origin)
+    if cloud:
+        pocket_series, release, pocket = cloud
+        if pocket == 'staging':
+            line = STAGING_PPA.format(release=release)
+        else:
+            fetch.apt_install(['ubuntu-cloud-keyring'], fatal=True)
+            line = 'deb {} {} main'.format(
+                fetch.ubuntu.CLOUD_ARCHIVE_URL, CLOUD_SUITE.format(
+                    series=pocket_series, pocket=pocket, release=release))
+    if line.startswith('ppa:'):
+        # add-apt-repository writes the PPA's own list, and its key
+        fetch.add_source(line, key or None)
+        remove_origin_list()        # a previous origin's line would stay
+    else:
+        if key:
+            fetch.import_key(key)
         with open(ORIGIN_LIST, 'w') as f:
             f.write(line + '\n')
     update()
+
+
+def remove_origin_list():
+    if os.path.exists(ORIGIN_LIST):
+        os.remove(ORIGIN_LIST)
 
 
 class AptFailed(RuntimeError):
@@ -75,6 +89,8 @@ def not_installed(packages):
     """The packages dpkg has not installed, asked of dpkg itself
     (charmhelpers' filter_installed_packages loads apt's whole cache for
     this: 9 s a hook)."""
+    if not packages:
+        return []       # dpkg-query without names lists every package
     found = subprocess.run(
         ['dpkg-query', '--show', '--showformat=${Package} ${Status}\n'] +
         list(packages), capture_output=True, text=True).stdout
@@ -123,10 +139,7 @@ def upgrade(packages):
 
 def wanted_packages(charm):
     """The payload, the packaged services and what the archive has of the
-    optional packages (each one missing logged, with what is lost)."""
+    optional packages (the status log says what is missing)."""
     found = [p for p in charm.optional_packages if in_archive(p)]
-    for missing in sorted(set(charm.optional_packages) - set(found)):
-        hookenv.log('{} is not in this archive: {}'.format(
-            missing, charm.optional_packages[missing]), hookenv.WARNING)
     return (list(charm.packages) + list(charm.frontend_services) +
             list(charm.token_cache_packages) + found)

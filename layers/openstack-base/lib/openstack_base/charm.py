@@ -17,6 +17,7 @@ here                  charms.openstack
 """
 
 import functools
+import os
 
 from charmhelpers.core import hookenv
 
@@ -29,6 +30,30 @@ from openstack_base.instance import related_endpoints
 from openstack_base.registry import CharmRegistry, installed_version
 from openstack_base.relations import DEFAULT_HANDLERS
 
+# API workers as charmhelpers 1.2.1 counts them (contrib/openstack/
+# context.py, _calculate_workers): CPUs x worker-multiplier, at least 1;
+# unset, CPUs x 2 but at most 4, since a container sees the host's CPUs
+# (pad.lv/1665270; charmhelpers caps it in and out of containers alike).
+DEFAULT_MULTIPLIER = 2
+MAX_DEFAULT_WORKERS = 4
+
+
+def usable_cpus():
+    """The CPUs this unit may run on (as Python 3.13's
+    os.process_cpu_count() counts them): LXD's limits.cpu pins a
+    container to some, which os.cpu_count() need not reflect."""
+    return len(os.sched_getaffinity(0))
+
+
+def memory_mib(meminfo_path='/proc/meminfo'):
+    """The unit's memory: MemTotal (in an LXD container, lxcfs makes it
+    the container's limit)."""
+    with open(meminfo_path) as meminfo:
+        for line in meminfo:
+            if line.startswith('MemTotal:'):
+                return int(line.split()[1]) // 1024
+    raise RuntimeError('/proc/meminfo has no MemTotal')
+
 
 class OpenStackCharm(metaclass=CharmRegistry):
     abstract = True
@@ -37,7 +62,10 @@ class OpenStackCharm(metaclass=CharmRegistry):
     name = None
     release = None                  # first release the class handles
     packages = []
-    optional_packages = {}          # {package: what is lost without it}
+    # Each {package: what is lost without it}: packages installed where
+    # apt finds them, and packages none of this release's archives have.
+    optional_packages = {}
+    unpackaged = {}
     release_pkg = None              # its version tells the release
     package_codenames = {}          # {package: {upstream major: release}}
     user = group = None
@@ -75,6 +103,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     log_dirs = []                   # where else the daemons log
     policyd_dir = None              # the API's policy.d (overrides), and
     policyd_services = []           # what reads it
+    # Memory of one payload process (MiB): a worker-multiplier whose
+    # processes (payload_processes()) would not fit is refused.
+    process_mib = None
 
     def __init__(self, release=None, config=None, endpoints=None):
         if release:
@@ -94,6 +125,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
     def daemons(self):
         """[Daemon] this unit runs now."""
         return []
+
+    def payload_processes(self):
+        """The most payload processes this unit may run, for the memory
+        check of worker-multiplier."""
+        return len(self.daemons())
 
     def template_options(self):
         """Charm-specific values templates read as options.<name>."""
@@ -140,6 +176,15 @@ class OpenStackCharm(metaclass=CharmRegistry):
         """{package: installed version} of the payload."""
         return {p: installed_version(p) for p in self.packages}
 
+    def worker_count(self):
+        """API workers: worker-multiplier x CPUs, as the official charms
+        count them."""
+        multiplier = self.config.get('worker-multiplier')
+        if multiplier is None or multiplier == '':
+            return max(1, min(usable_cpus() * DEFAULT_MULTIPLIER,
+                              MAX_DEFAULT_WORKERS))
+        return max(1, int(usable_cpus() * float(multiplier)))
+
     def installed_release(self):
         return instance.installed_release(type(self))
 
@@ -155,7 +200,24 @@ class OpenStackCharm(metaclass=CharmRegistry):
                       **{'openstack-origin': self._check_origin})
         problems = validation.problems(self.config, checks,
                                        self.config_companions)
+        if 'worker-multiplier' not in dict(problems):
+            problems += self._memory_problems()
         return problems or tls.config_problems(self.config)
+
+    def _memory_problems(self):
+        """worker-multiplier asking for more processes than the unit's
+        memory holds."""
+        multiplier = self.config.get('worker-multiplier')
+        if multiplier is None or multiplier == '' or not self.process_mib:
+            return []
+        processes = self.payload_processes()
+        need, have = processes * self.process_mib, memory_mib()
+        if need <= have:
+            return []
+        return [('worker-multiplier', '{} x {} CPUs runs {} processes of '
+                 'about {} MiB each ({} MiB), more than the unit\'s {} '
+                 'MiB'.format(multiplier, usable_cpus(), processes,
+                              self.process_mib, need, have))]
 
     def relation_problems(self):
         """[(relation, reason)] for relation data the unit must not use."""
@@ -235,6 +297,14 @@ class OpenStackCharm(metaclass=CharmRegistry):
 
     def all_packages(self):
         return apt.wanted_packages(self)
+
+    def missing_packages(self):
+        """{package: what is lost} for what this unit goes without."""
+        if not state.installed():
+            return {}
+        absent = apt.not_installed(list(self.optional_packages))
+        return dict(self.unpackaged, **{
+            p: self.optional_packages[p] for p in absent})
 
     # --- the converging step ----------------------------------------------
     def make_requests(self):

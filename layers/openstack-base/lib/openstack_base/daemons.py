@@ -59,6 +59,20 @@ def managed_names(charm_name, candidates):
     return found
 
 
+def defined(name):
+    """True when the init system knows the service, wherever its package
+    put it: systemd loads units from /etc, /run and /lib or (noble, after
+    the /usr merge) /usr/lib/systemd/system, so systemd is asked."""
+    if uses_systemd():
+        shown = subprocess.run(
+            ['systemctl', 'show', '--property=LoadState', '--value',
+             '{}.service'.format(name)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            universal_newlines=True)
+        return shown.stdout.strip() == 'loaded'
+    return os.path.exists(os.path.join(INITD_DIR, name))
+
+
 def reload_definitions():
     if uses_systemd():
         subprocess.check_call(['systemctl', 'daemon-reload'])

@@ -1,8 +1,6 @@
 """Monitoring through nrpe: a process check per daemon, an HTTP check per
 API port, rewritten (and nrpe restarted) only when they change."""
 
-import os
-
 from charms.reactive.helpers import data_changed
 
 from openstack_base import daemons
@@ -44,7 +42,6 @@ def update_checks(charm, nrpe):
     for name, (description, command) in sorted(wanted.items()):
         nrpe.add_check(command, name, description, context, groups)
     nrpe.updated()
-    if os.path.exists(daemons.unit_path('nagios-nrpe-server')) or \
-            os.path.exists('/etc/init.d/nagios-nrpe-server'):
+    if daemons.defined('nagios-nrpe-server'):
         daemons.restart('nagios-nrpe-server')
     return True

@@ -59,10 +59,9 @@ def release_from_origin(origin, series):
             raise InvalidOrigin(
                 'series {!r} has no known OpenStack release'.format(series))
         return DISTRO_RELEASE[series]
-    match = re.fullmatch(
-        r'cloud:([a-z]+)-([a-z]+)(?:/(?:updates|proposed|staging))?', origin)
-    if match:
-        pocket_series, release = match.groups()
+    cloud = cloud_origin(origin)
+    if cloud:
+        pocket_series, release, _ = cloud
         if pocket_series != series:
             raise InvalidOrigin(
                 '{!r} is for {}, this machine runs {}'.format(
@@ -77,6 +76,17 @@ def release_from_origin(origin, series):
     raise InvalidOrigin(
         '{!r} is not distro, cloud:<series>-<release>, a deb line or a '
         'ppa'.format(origin))
+
+
+def cloud_origin(origin):
+    """(series, release, pocket) of 'cloud:<series>-<release>[/<pocket>]'
+    (pocket 'updates' when none is named), or None."""
+    match = re.fullmatch(
+        r'cloud:([a-z]+)-([a-z]+)(?:/(updates|proposed|staging))?', origin)
+    if not match:
+        return None
+    series, release, pocket = match.groups()
+    return series, release, pocket or 'updates'
 
 
 def named_release(line):

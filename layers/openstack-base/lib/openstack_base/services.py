@@ -34,9 +34,13 @@ def write_daemons(charm):
                 daemons.unit_path(daemon.name), content,
                 mode=daemons.unit_mode()):
             changed.add(daemon.name)
-    for name in stale_daemons(charm):
+    removed = stale_daemons(charm)
+    for name in removed:
         daemons.remove(name)
-    if changed:
+    if changed or removed:
+        # systemd keeps the units it loaded until daemon-reload: a
+        # removed one stays listed, systemctl warning that its file
+        # "changed on disk".
         daemons.reload_definitions()
     return changed
 

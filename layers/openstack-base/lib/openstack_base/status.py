@@ -115,6 +115,18 @@ def service_status(charm):
 
 def assess(charm):
     hookenv.status_set(*workload_status(charm))
+    log_missing_packages(charm)
     version = charm.application_version
     if version:
         hookenv.application_version_set(version)
+
+
+def log_missing_packages(charm):
+    """Say once (again when it changes) what the unit goes without."""
+    missing = charm.missing_packages()
+    if data_changed('openstack-base.missing-packages', missing):
+        for package, lost in sorted(missing.items()):
+            why = ('not packaged for {}'.format(charm.release)
+                   if package in charm.unpackaged else 'apt finds none')
+            hookenv.log('{} is not installed ({}): {}'.format(
+                package, why, lost), hookenv.WARNING)

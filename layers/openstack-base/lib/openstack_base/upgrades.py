@@ -82,11 +82,13 @@ def upgrade(charm):
     hookenv.status_set('maintenance', 'Upgrading to {}'.format(target))
     hookenv.log('Upgrading from {} to {}'.format(charm.release, target),
                 hookenv.INFO)
+    upgraded = type(charm).for_release(target)(target, charm.config,
+                                               charm.endpoints)
     try:
         apt.configure_source(charm.config.get('openstack-origin'),
                              charm.series)
         services.stop_all(charm.services)
-        apt.upgrade(charm.all_packages())
+        apt.upgrade(upgraded.all_packages())    # the new release's list
         landed = charm.installed_release()
         if landed != target:
             raise UpgradeFailed('apt left {} at {}, not {}'.format(
@@ -99,8 +101,6 @@ def upgrade(charm):
         charm.reconcile()       # the old release serves on
         raise UpgradeFailed(str(error))
     state.set_upgrade_failure(None)
-    upgraded = type(charm).for_release(target)(target, charm.config,
-                                               charm.endpoints)
     replace_charm_instance(type(charm).family_root(), upgraded)
     return upgraded
 

@@ -13,7 +13,6 @@ Processes on each unit:
 """
 
 import glob
-import math
 import os
 
 from charmhelpers.core import hookenv
@@ -35,11 +34,31 @@ LOG_DIR = '/var/log/mistral'
 # What every workflow and task did, from every daemon of the unit.
 WF_TRACE_LOG = LOG_DIR + '/mistral-wf-trace.log'
 
-# Processes per unit when worker-multiplier is unset. Measured on 2 cores
-# (Debian 15.0.0): a second engine doubled the throughput of a 10-task
-# workflow (1.1 -> 2.2 executions/s); a third engine and a second
+# Engines and executors when worker-multiplier is unset. Measured on 2
+# cores (Debian 15.0.0): a second engine doubled the throughput of a
+# 10-task workflow (1.1 -> 2.2 executions/s); a third engine and a second
 # executor added nothing (bench/README.md).
-DEFAULT_PROCESSES = {'api': 2, 'engine': 2, 'executor': 1}
+DEFAULT_PROCESSES = {'engine': 2, 'executor': 1}
+# With worker-multiplier set, engines and executors follow the API
+# workers, up to these. Each is a whole mistral-server process using one
+# core at most (eventlet, one interpreter lock) whose RPC server already
+# takes 64 requests at once (oslo.messaging's executor_thread_pool_size),
+# so more of them only buy cores, and a container counts its host's.
+# 4 is charmhelpers' bound where the cores cannot be trusted; beyond it,
+# add units: every unit's engines and executors share the queue's work.
+MAX_PROCESSES = {'engine': 4, 'executor': 4}
+# An idle Mistral process (engine, executor, API parent or worker):
+# 110-121 MiB resident, 104-108 MiB of it anonymous (Mistral 15.0.0,
+# Python 3.11, Debian's packages, measured by hand), rounded up.
+PROCESS_MIB = 128
+
+# OpenStack actions are mistral-extra's since Mistral 10 (ussuri), and so
+# is the option saying which endpoints they call. The Ubuntu archive first
+# packages it (binary package mistral-extra) in 26.04, whose release is
+# gazpacho; jammy (yoga), noble (caracal), 25.10 (flamingo) and Debian
+# bookworm (zed) have none (packages.ubuntu.com, packages.debian.org).
+OPENSTACK_ACTIONS = ('no OpenStack actions (nova.*, glance.*, ...), so '
+                     'use-internal-endpoints has no effect')
 
 
 class MistralCharm(OpenStackCharm):
@@ -54,11 +73,9 @@ class MistralCharm(OpenStackCharm):
     packages = ['mistral-api', 'mistral-engine', 'mistral-executor',
                 'mistral-event-engine', 'python3-mistralclient',
                 'python3-pymysql', 'python3-psycopg2']
-    # Installed where the archive has it (Ubuntu does, Debian does not).
-    optional_packages = {'python3-mistral-extra': (
-        'no OpenStack actions (nova.*, glance.*, ...) and none of '
-        "mistral-extra's standard workflows")}
+    unpackaged = {'mistral-extra': OPENSTACK_ACTIONS}
     user = group = 'mistral'
+    process_mib = PROCESS_MIB
     required_relations = ['amqp', 'identity-service', ('shared-db', 'db')]
     api_ports = {'mistral-api': {'public': 8989, 'admin': 8989,
                                  'int': 8989}}
@@ -117,13 +134,24 @@ class MistralCharm(OpenStackCharm):
 
     # --- processes --------------------------------------------------------
     def process_count(self, kind):
-        """How many processes of a kind (api workers, engines, executors)
-        this unit runs: worker-multiplier x cores, at least 1."""
+        """API workers as the official charms count them; engines and
+        executors as many, up to MAX_PROCESSES (the measured defaults
+        while worker-multiplier is unset)."""
+        if kind == 'api':
+            return self.worker_count()
         multiplier = self.config.get('worker-multiplier')
         if multiplier is None or multiplier == '':
-            return DEFAULT_PROCESSES.get(kind, 1)
-        return max(1, int(math.ceil((os.cpu_count() or 1) *
-                                    float(multiplier))))
+            return DEFAULT_PROCESSES[kind]
+        return min(self.worker_count(), MAX_PROCESSES[kind])
+
+    def payload_processes(self):
+        """mistral-api's parent and workers, the engines, executors and
+        event engine, and the cron trigger process (a parent and its
+        worker), counted on every unit: it moves to wherever the leader
+        says."""
+        cron = 2 if self.config.get('cron-trigger-enabled') else 0
+        return (1 + self.process_count('api') + self.process_count('engine')
+                + self.process_count('executor') + 1 + cron)
 
     def _server(self, name, description, role, *config_files):
         command = [SERVER, '--server', role]
@@ -187,7 +215,12 @@ class MistralCharm(OpenStackCharm):
 
     def ready_notes(self):
         managed = jobs.summary()
-        return ([managed] if managed else []) + super().ready_notes()
+        inert = (self.config.get('use-internal-endpoints') and
+                 'mistral-extra' in self.missing_packages())
+        return (([managed] if managed else []) +
+                (['use-internal-endpoints has no effect without '
+                  'mistral-extra'] if inert else []) +
+                super().ready_notes())
 
     # --- logging ----------------------------------------------------------
     @property
@@ -259,6 +292,16 @@ class MistralCharm(OpenStackCharm):
                 'cron_trigger_port': CRON_TRIGGER_PORT,
                 'heartbeat': heartbeat_settings(
                     self.config.get('action-heartbeat-timeout'))}
+
+
+class MistralCharmGazpacho(MistralCharm):
+    """gazpacho: Ubuntu 26.04's archive packages mistral-extra. On noble
+    gazpacho comes from the cloud archive, which copies 26.04's OpenStack
+    packages; whether it copies mistral-extra was not checked, so it is
+    installed where apt finds it."""
+    release = 'gazpacho'
+    unpackaged = {}
+    optional_packages = {'mistral-extra': OPENSTACK_ACTIONS}
 
 
 # Heartbeats each action may miss before Mistral fails it: the check (and
