@@ -41,8 +41,7 @@ def fake_systemctl(tmp_path, monkeypatch, loaded):
 
 
 def test_systemd_is_asked_whether_it_knows_a_service(tmp_path, monkeypatch):
-    # Ubuntu's nagios-nrpe-server installs its unit in /lib/systemd/system
-    # (jammy) or /usr/lib/systemd/system (noble), never /etc.
+    # packages install their units in /lib or /usr/lib/systemd/system
     asked = fake_systemctl(tmp_path, monkeypatch,
                            ['nagios-nrpe-server.service'])
     assert daemons.defined('nagios-nrpe-server')

@@ -61,8 +61,8 @@ def managed_names(charm_name, candidates):
 
 def defined(name):
     """True when the init system knows the service, wherever its package
-    put it: systemd loads units from /etc, /run and /lib or (noble, after
-    the /usr merge) /usr/lib/systemd/system, so systemd is asked."""
+    put it (Debian's nagios-nrpe-server: /lib/systemd/system in buster,
+    /usr/lib/systemd/system in trixie, never /etc): systemd is asked."""
     if uses_systemd():
         shown = subprocess.run(
             ['systemctl', 'show', '--property=LoadState', '--value',
