@@ -323,7 +323,7 @@ def through(api, recorder, name, fault):
         'executions': len(states), 'SUCCESS': counts['SUCCESS'],
         'ERROR': counts['ERROR'],
         'still RUNNING': len(states) - counts['SUCCESS'] - counts['ERROR'],
-        'held only by a step lost with an engine': len(lost),
+        'held only by a post-commit operation lost': len(lost),
         'steps finished before the fault': len(finished),
         'of them run again': len(rerun),
         'steps run twice or more': sum(
