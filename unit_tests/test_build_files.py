@@ -1,12 +1,17 @@
-"""The build files, checked offline: constraints, tox.ini, charmcraft.yaml.
+"""The build files, checked offline: constraints, tox.ini, charmcraft.yaml,
+and that src/ is complete on its own.
 
 - requirements/constraints.txt pins (``==``) every package that a tox env
   names in its deps (directly or through the requirements files it
   includes), that tools/prepare installs, and that the charm's wheelhouse
   ships; each env applies it.
-- charmcraft.yaml (charmcraft cannot run here) has what `charmcraft pack`
-  needs to build our reactive charm: the reactive plugin on src/ with our
-  layer and interface directories, bases matching metadata.yaml's series.
+- charmcraft.yaml has what `charmcraft pack` needs to build our reactive
+  charm: the reactive plugin on src/ with our layer and interface
+  directories, platforms matching metadata.yaml's series. (charmcraft's
+  own validation of it runs in `tox -e charmcraft-check`:
+  unit_tests/charmcraft_check/.)
+- src/, the part charmcraft builds, has no link out of itself, and each
+  action's entry point runs the dispatcher once built.
 
 Package names compare as PEP 503 normalises them.
 """
@@ -15,6 +20,8 @@ import configparser
 import glob
 import os
 import re
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -25,8 +32,8 @@ TOX_INI = os.path.join(ROOT, 'tox.ini')
 CONSTRAINTS_DEP = '-c{toxinidir}/requirements/constraints.txt'
 
 # The envs the README and CI use; each must be parsed with packages in it.
-TOX_ENVS = ('pep8', 'py3', 'zaza-offline', 'build', 'func-local',
-            'deploy-local', 'func', 'func-smoke')
+TOX_ENVS = ('pep8', 'py3', 'zaza-offline', 'build', 'charmcraft-check',
+            'func-local', 'deploy-local', 'func', 'func-smoke')
 
 # Ubuntu series the charm may name in metadata.yaml, and their releases.
 SERIES_CHANNELS = {'focal': '20.04', 'jammy': '22.04', 'noble': '24.04'}
@@ -333,27 +340,99 @@ def test_charmcraft_layer_dirs_hold_every_include(part):
     assert seen  # the base layer at least
 
 
-def test_charmcraft_bases_match_metadata_series(charmcraft):
+def metadata():
     with open(os.path.join(ROOT, 'src', 'metadata.yaml')) as f:
-        series = yaml.safe_load(f)['series']
-    wanted = {SERIES_CHANNELS[s] for s in series}
-    run_on = {}
-    for base in charmcraft['bases']:
-        build_arches = set()
-        for build in base['build-on']:
-            assert build['name'] == 'ubuntu'
-            # quoted: unquoted 22.04 is a float to YAML
-            assert isinstance(build['channel'], str)
-            # the bases form builds on 22.04 at most
-            assert build['channel'] in ('20.04', '22.04'), build
-            build_arches.update(build['architectures'])
-        for run in base['run-on']:
-            assert run['name'] == 'ubuntu'
-            assert isinstance(run['channel'], str)
-            # built per architecture: runs where it was built
-            assert set(run['architectures']) <= build_arches, run
-            run_on.setdefault(run['channel'], set()).update(
-                run['architectures'])
-    assert set(run_on) == wanted
-    for channel, arches in run_on.items():
-        assert arches == ARCHITECTURES, channel
+        return yaml.safe_load(f)
+
+
+def test_charmcraft_names_the_charm_as_metadata_does(charmcraft):
+    """The reactive plugin takes charm-build's output from the directory
+    named after charmcraft.yaml's name; charm-build names it after
+    metadata.yaml's."""
+    assert charmcraft['name'] == metadata()['name']
+    assert charmcraft['summary'] == metadata()['summary']
+
+
+def test_charmcraft_platforms_match_metadata_series(charmcraft):
+    """One platform per release and architecture, in the multi-base
+    shorthand: each builds on and for the base and architecture it names
+    (the bases form cannot name 24.04 in charmcraft 4)."""
+    assert 'bases' not in charmcraft and 'base' not in charmcraft
+    wanted = {'ubuntu@{}:{}'.format(SERIES_CHANNELS[series], arch)
+              for series in metadata()['series'] for arch in ARCHITECTURES}
+    assert set(charmcraft['platforms']) == wanted
+    assert set(charmcraft['platforms'].values()) == {None}
+
+
+# -- src/ on its own ----------------------------------------------------------
+
+def links_leaving(top):
+    """[(path relative to top, link text)] of the symlinks under top that
+    do not resolve to something that exists inside top."""
+    top = os.path.realpath(top)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                continue
+            target = os.path.realpath(path)
+            if not (os.path.exists(target) and
+                    os.path.commonpath([top, target]) == top):
+                found.append((os.path.relpath(path, top), os.readlink(path)))
+    return sorted(found)
+
+
+def test_no_link_under_src_leaves_src():
+    """charmcraft's reactive plugin builds a copy of src/ alone (the part's
+    `source: src/`), made by craft-parts' local source, which copies links
+    as links: one into layers/ dangles there. charm-build then copies what
+    each link of a layer resolves to (its CopyTactic: shutil.copy2), and
+    fails on a dangling one, such as a link to a file that only the built
+    charm has (the base layer's actions/openstack_actions.py)."""
+    assert links_leaving(os.path.join(ROOT, 'src')) == []
+
+
+def test_links_leaving_finds_outside_and_dangling_links(tmp_path):
+    top = tmp_path / 'src'
+    (top / 'actions').mkdir(parents=True)
+    (top / 'actions' / 'entry.py').write_text('')
+    (top / 'actions' / 'inside').symlink_to('entry.py')
+    (top / 'lib').symlink_to('actions')
+    (tmp_path / 'layer.py').write_text('')
+    (top / 'actions' / 'outside').symlink_to('../../layer.py')
+    (top / 'actions' / 'built-only').symlink_to('openstack_actions.py')
+    assert links_leaving(str(top)) == [
+        ('actions/built-only', 'openstack_actions.py'),
+        ('actions/outside', '../../layer.py'),
+    ]
+
+
+def charm_actions():
+    with open(os.path.join(ROOT, 'src', 'actions.yaml')) as f:
+        return sorted(yaml.safe_load(f))
+
+
+@pytest.mark.parametrize('name', charm_actions())
+def test_built_action_runs_the_dispatcher_by_its_name(tmp_path, name):
+    """The built charm's actions/<name> is a copy of what src/actions/<name>
+    resolves to, with the charm's lib/ beside actions/: run there, it must
+    activate the hook venv, then hand its own path to
+    openstack_base.actions.main (both faked here: they print)."""
+    charm = tmp_path / 'mistral'
+    lib = charm / 'lib'
+    (charm / 'actions').mkdir(parents=True)
+    (lib / 'openstack_base').mkdir(parents=True)
+    entry = charm / 'actions' / name
+    shutil.copy(os.path.join(ROOT, 'src', 'actions', name), str(entry))
+    (lib / 'hook_bootstrap.py').write_text(
+        'def activate_venv():\n    print("venv")\n')
+    (lib / 'openstack_base' / '__init__.py').write_text('')
+    (lib / 'openstack_base' / 'actions.py').write_text(
+        'import os\n\n\ndef main(argv):\n'
+        '    print(os.path.basename(argv[0]))\n    return 0\n')
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    ran = subprocess.run([str(entry)], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert (ran.returncode, ran.stdout.split()) == (0, ['venv', name]), \
+        ran.stderr

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# Entry point of every action, the base layer's (pause, resume, ...) and
-# the charm's own (run-workflow, ...): each is a link to this file, and
-# openstack_base.actions runs the one its name says.
+# Entry point of the base layer's actions (pause, resume, ...): each is a
+# link to this file, and openstack_base.actions runs the one its name says.
+# (A charm layer's own actions link to an entry point in its own actions/.)
 import os
 import sys
 
