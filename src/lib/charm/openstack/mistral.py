@@ -42,8 +42,8 @@ DEFAULT_PROCESSES = {'engine': 2, 'executor': 1}
 # With worker-multiplier set, engines and executors follow the API
 # workers, up to these. Each is a whole mistral-server process using one
 # core at most (eventlet, one interpreter lock) whose RPC server already
-# takes 64 requests at once (oslo.messaging's executor_thread_pool_size),
-# so more of them only buy cores, and a container counts its host's.
+# takes 64 requests at once (oslo.messaging's executor_thread_pool_size):
+# more of them only buy cores, which a container may count from its host.
 # 4 is charmhelpers' bound where the cores cannot be trusted; beyond it,
 # add units: every unit's engines and executors share the queue's work.
 MAX_PROCESSES = {'engine': 4, 'executor': 4}
@@ -52,8 +52,8 @@ MAX_PROCESSES = {'engine': 4, 'executor': 4}
 # Python 3.11, Debian's packages, measured by hand), rounded up.
 PROCESS_MIB = 128
 
-# OpenStack actions are mistral-extra's since Mistral 10 (ussuri), and so
-# is the option saying which endpoints they call. The Ubuntu archive first
+# OpenStack actions are mistral-extra's since ussuri (its release notes),
+# and so is the option saying which endpoints they call. Ubuntu first
 # packages it (binary package mistral-extra) in 26.04, whose release is
 # gazpacho; jammy (yoga), noble (caracal), 25.10 (flamingo) and Debian
 # bookworm (zed) have none (packages.ubuntu.com, packages.debian.org).
