@@ -226,13 +226,12 @@ def publish(paths, repo=REPO):
 def main(argv):
     command, args = (argv[0], argv[1:]) if argv else ('', [])
     if command == 'table' and args:
-        print('\n'.join(table(load(p), os.path.relpath(p, REPO))
-                        for p in args), end='')
+        print('\n'.join(table(load(p), p) for p in args), end='')
     elif command == 'publish' and args:
-        print('\n'.join(publish(args)))
+        print(''.join(page + '\n' for page in publish(args)), end='')
     elif command == 'docs' and args in ([], ['--check']):
         stale = update_docs(check=bool(args))
-        print('\n'.join(stale))
+        print(''.join(page + '\n' for page in stale), end='')
         return 1 if stale and args else 0
     else:
         print(USAGE, file=sys.stderr)
