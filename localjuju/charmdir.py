@@ -1,25 +1,87 @@
-"""What the model needs to know from a charm directory's YAML files."""
+"""What the model needs to know from a charm directory's YAML files.
 
+config.yaml and actions.yaml are read as Juju reads them (yaml.v2,
+localjuju.goyaml), and checked as Juju checks them when it takes the
+charm: an option's type and default (internal/charm config.go
+ReadConfig), each action's params schema (localjuju.actionparams).
+"""
+
+import math
 import os
+import re
 
 import yaml
 
+from localjuju import actionparams, goyaml
+
 ROLES = {'provides': 'provides', 'requires': 'requires', 'peers': 'peer'}
 OPPOSITE = {'provides': 'requires', 'requires': 'provides', 'peer': 'peer'}
-CONFIG_TYPES = {
-    'string': str,
-    'int': int,
-    'float': float,
-    'boolean': lambda text: {'true': True, 'false': False}[text.lower()],
-}
+OPTION_TYPES = ('string', 'secret', 'int', 'float', 'boolean')
+# What `juju config APP key=value` accepts for each option type: the
+# controller parses the text with strconv (config.go option.parse).
+GO_INT = re.compile(r'[-+]?[0-9]+$')                     # ParseInt base 10
+GO_FLOAT = re.compile(r'([-+]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?'
+                      r'|inf|infinity)|nan)$', re.IGNORECASE)  # ParseFloat
+GO_BOOLS = {'1': True, 't': True, 'T': True, 'TRUE': True, 'true': True,
+            'True': True, '0': False, 'f': False, 'F': False,
+            'FALSE': False, 'false': False, 'False': False}  # ParseBool
 
 
-def _load(charm_dir, name):
+def _load(charm_dir, name, load=yaml.safe_load):
     path = os.path.join(charm_dir, name)
     if not os.path.exists(path):
         return {}
     with open(path) as source:
-        return yaml.safe_load(source) or {}
+        return load(source.read()) or {}
+
+
+def go_value(value):
+    """A value as Go's %#v prints it in Juju's messages."""
+    if isinstance(value, str):
+        return '"{}"'.format(value.replace('\\', '\\\\').replace('"', '\\"'))
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return '<nil>' if value is None else str(value)
+
+
+def parse_option(name, kind, text):
+    """``text`` from `juju config` as the option's type."""
+    value = None
+    if kind in ('string', 'secret'):
+        value = text
+    elif kind == 'int' and GO_INT.match(text) and \
+            -2 ** 63 <= int(text) < 2 ** 63:
+        value = int(text)
+    elif kind == 'float' and GO_FLOAT.match(text) and not (
+            math.isinf(float(text)) and 'inf' not in text.lower()):
+        value = float(text)
+    elif kind == 'boolean':
+        value = GO_BOOLS.get(text)
+    if value is None:
+        raise ValueError('option "{}" expected {}, got {}'.format(
+            name, kind, go_value(text)))
+    return value
+
+
+def check_default(name, kind, default):
+    """The option's default as Juju keeps it (a string may stand for an
+    int or a boolean), or ValueError as Juju refuses the charm with."""
+    if default is None or default == '' and kind in ('string', 'secret'):
+        return default
+    if kind in ('string', 'secret') and isinstance(default, str) or \
+            kind == 'float' and isinstance(default, float) or \
+            kind == 'int' and isinstance(default, int) and \
+            not isinstance(default, bool) or \
+            kind == 'boolean' and isinstance(default, bool):
+        return default
+    # juju/schema's Int and Bool also take a string they can parse
+    if kind == 'int' and isinstance(default, str) and \
+            type(goyaml.plain_scalar(default)) is int:  # ParseInt(s, 0, 64)
+        return goyaml.plain_scalar(default)
+    if kind == 'boolean' and default in GO_BOOLS:
+        return GO_BOOLS[default]
+    raise ValueError('invalid config default: option "{}" expected {}, '
+                     'got {}'.format(name, kind, go_value(default)))
 
 
 class Charm:
@@ -30,8 +92,17 @@ class Charm:
             raise ValueError('{}: no charm metadata.yaml with a name'.format(
                 self.dir))
         self.name = self.metadata['name']
-        self.options = _load(self.dir, 'config.yaml').get('options') or {}
-        self.actions = _load(self.dir, 'actions.yaml')
+        self.options = {}
+        options = _load(self.dir, 'config.yaml', goyaml.load)
+        for name, spec in (options.get('options') or {}).items():
+            kind = spec.get('type') or 'string'
+            if kind not in OPTION_TYPES:
+                raise ValueError('invalid config: option "{}" has unknown '
+                                 'type "{}"'.format(name, kind))
+            self.options[name] = dict(spec, type=kind, default=check_default(
+                name, kind, spec.get('default')))
+        self.action_schemas = actionparams.action_schemas(
+            _load(self.dir, 'actions.yaml', goyaml.load))
 
     def endpoints(self):
         """endpoint name -> {'role', 'interface', 'scope'}."""
@@ -63,43 +134,14 @@ class Charm:
         return {name: config.get(name, default)
                 for name, default in self.default_config().items()}
 
-    def parse_config(self, key, text):
-        """Convert ``key=text`` from the CLI to the option's type."""
-        if key not in self.options:
-            raise ValueError('unknown option "{}"'.format(key))
-        kind = self.options[key].get('type', 'string')
-        try:
-            return CONFIG_TYPES[kind](text)
-        except (KeyError, ValueError):
-            raise ValueError('option "{}" expects {}, got "{}"'.format(
-                key, kind, text))
-
     def config_changes(self, given, reset=()):
-        """Typed values of ``given`` (key -> CLI text), and the defaults
-        of the ``reset`` keys."""
-        changes = {key: self.parse_config(key, text)
-                   for key, text in given.items()}
+        """Typed values of ``given`` (key -> `juju config` text), and the
+        defaults of the ``reset`` keys."""
         defaults = self.default_config()
-        for key in reset:
-            if key not in defaults:
+        for key in list(given) + list(reset):
+            if key not in self.options:
                 raise ValueError('unknown option "{}"'.format(key))
-            changes[key] = defaults[key]
+        changes = {key: parse_option(key, self.options[key]['type'], text)
+                   for key, text in given.items()}
+        changes.update((key, defaults[key]) for key in reset)
         return changes
-
-    def action_params(self, action, given):
-        """Defaults from actions.yaml overlaid with ``given``."""
-        if action not in self.actions:
-            raise ValueError('action "{}" not defined by {}'.format(
-                action, self.name))
-        schema = self.actions[action] or {}
-        params = {name: spec['default']
-                  for name, spec in (schema.get('params') or {}).items()
-                  if isinstance(spec, dict) and 'default' in spec}
-        for key, text in given.items():
-            params[key] = yaml.safe_load(text) if text else text
-        missing = [r for r in schema.get('required') or []
-                   if r not in params]
-        if missing:
-            raise ValueError('action "{}" requires {}'.format(
-                action, ', '.join(missing)))
-        return params

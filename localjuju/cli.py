@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 
+from localjuju import goyaml
 from localjuju import model as m
 from localjuju import resources
 from localjuju import status as status_view
@@ -17,8 +18,10 @@ COMMANDS = {
     'add-unit': lambda c, a: c.add_units(a.app, a.num_units),
     'relate': lambda c, a: c.relate(a.left, a.right),
     'remove-relation': lambda c, a: c.remove_relation(a.left, a.right),
-    'config': lambda c, a: c.config(a.app, a.pairs, a.reset),
-    'run': lambda c, a: c.run_action(a.unit, a.action, a.params),
+    'config': lambda c, a: c.config(a.app, [read_at_file(p) for p in a.pairs],
+                                    reset_keys(a.reset)),
+    'run': lambda c, a: c.run_action(a.unit, a.action, a.params,
+                                     a.string_args, params_file(a.file)),
     'hook': lambda c, a: c.hook(a.unit, a.hook),
     'upgrade-charm': lambda c, a: c.upgrade_charm(a.app, a.path),
     'attach-resource': lambda c, a: resources.attach(
@@ -31,6 +34,37 @@ COMMANDS = {
     'reconnect-unit': lambda c, a: [c.reconnect_unit(u) for u in a.units],
     'destroy': lambda c, a: c.destroy(),
 }
+
+
+def read_at_file(pair):
+    """`juju config` reads ``key=@path`` from the file at path."""
+    key, eq, text = pair.partition('=')
+    if eq and text.startswith('@'):
+        with open(text[1:]) as source:
+            return key + '=' + source.read()
+    return pair
+
+
+def reset_keys(values):
+    """--reset takes comma-separated keys, and may be given again."""
+    keys = [k for value in values for k in value.strip(',').split(',')]
+    for key in keys:
+        if '=' in key:
+            raise OperationError('--reset accepts a comma delimited set of '
+                                 'keys "a,b,c", received: "{}"'.format(key))
+    return keys
+
+
+def params_file(path):
+    """`juju run --params FILE`: a YAML map of params (yaml.v2)."""
+    if not path:
+        return None
+    with open(path) as source:
+        params = goyaml.load(source.read())
+    if not isinstance(params, dict):
+        raise OperationError('params must contain a YAML map with string '
+                             'keys')
+    return params
 
 
 def failed_units(state):
@@ -104,7 +138,11 @@ class Cli:
         run = sub.add_parser('run', help='run an action')
         run.add_argument('unit')
         run.add_argument('action')
-        run.add_argument('params', nargs='*', metavar='key=value')
+        run.add_argument('params', nargs='*', metavar='key[.key]=value')
+        run.add_argument('--string-args', action='store_true',
+                         help='every value a string, not YAML')
+        run.add_argument('--params', dest='file', metavar='FILE',
+                         help='a YAML map of params (key=value wins)')
         hook = sub.add_parser('hook', help='run a hook, e.g. update-status')
         hook.add_argument('unit')
         hook.add_argument('hook')
@@ -137,7 +175,13 @@ class Cli:
             parser.add_argument('charm')
 
     def main(self, argv=None):
-        args = self.parser().parse_args(argv)
+        parser = self.parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:   # `juju run`'s flags may come between its key=values
+            if args.command != 'run' or any(e.startswith('-')
+                                            for e in extra):
+                parser.error('unrecognized arguments: ' + ' '.join(extra))
+            args.params += extra
         model = m.Model(args.model)
         if args.command == 'status':
             sys.stdout.write(status_view.render(model.read()))

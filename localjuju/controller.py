@@ -8,7 +8,7 @@ import os
 import shutil
 import time
 
-from localjuju import events
+from localjuju import actionparams, events
 from localjuju import machine as machines
 from localjuju import model as m
 from localjuju import network
@@ -209,13 +209,23 @@ class Controller(Lifecycle):
 
     # -- config, hooks, actions ------------------------------------------
     def config(self, app, pairs=(), reset=()):
+        """Like `juju config APP key=value... --reset key`: each text is
+        parsed as its option's type (config.yaml), or nothing changes."""
         state = self.model.read()
         if app not in state['applications']:
             raise OperationError('application "{}" not found'.format(app))
         charm = self.charm(state, app)
         if not pairs and not reset:
             return state['applications'][app]['config']
-        given = dict(split_pair(pair) for pair in pairs)
+        given = {}
+        for key, text in (split_pair(pair) for pair in pairs):
+            if key in given:   # keyvalues.Parse
+                raise OperationError('key "{}" specified more than once'
+                                     .format(key))
+            if key in reset:
+                raise OperationError('cannot set and reset key "{}" '
+                                     'simultaneously'.format(key))
+            given[key] = text
         try:
             changes = charm.config_changes(given, reset)
         except ValueError as error:
@@ -261,12 +271,21 @@ class Controller(Lifecycle):
                                    upgrade)
         self.runner.settle()
 
-    def run_action(self, unit, action, pairs=()):
+    def run_action(self, unit, action, pairs=(), string_args=False,
+                   params=None):
+        """Like `juju run UNIT ACTION key=value... [--string-args]`
+        (``params``: what a --params file held): the params are parsed,
+        checked against the action's schema and given its defaults as
+        Juju does (localjuju.actionparams) before the action runs."""
         state = self._require_unit(unit)
-        given = dict(split_pair(pair) for pair in pairs)
+        charm = self.charm(state, m.app_of(unit))
         try:
-            params = self.charm(state, m.app_of(unit)).action_params(
-                action, given)
+            given = actionparams.parse_args(pairs, string_args, params)
+            if action not in charm.action_schemas:
+                raise ValueError('action "{}" not defined on unit "{}"'
+                                 .format(action, unit))
+            params = actionparams.prepare(charm.action_schemas[action],
+                                          given)
         except ValueError as error:
             raise OperationError(str(error))
         record = self.runner.run_action(unit, action, params)
@@ -302,10 +321,10 @@ class Controller(Lifecycle):
 
 
 def split_pair(pair):
-    """'key=value' from the command line, as juju config/run take it."""
+    """'key=value' from the command line, as juju config takes it."""
     key, eq, text = pair.partition('=')
-    if not eq:
-        raise OperationError('expected key=value, got "{}"'.format(pair))
+    if not eq or not key:
+        raise OperationError('expected "key=value", got "{}"'.format(pair))
     return key, text
 
 

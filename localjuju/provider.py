@@ -32,11 +32,25 @@ class RelationView:
 
     def set_unit(self, unit, data):
         """Replace the relation data of one provider unit."""
-        self.unit_updates[unit] = {k: str(v) for k, v in data.items()}
+        self.unit_updates[unit] = settings(data)
 
     def set_app(self, data):
         """Replace the provider's application data on this relation."""
-        self.app_update = {k: str(v) for k, v in data.items()}
+        self.app_update = settings(data)
+
+
+def settings(data):
+    """Relation data as Juju holds it: a map of strings to strings. A
+    remote charm's relation-set (or its ops library) can send nothing
+    else, so a provider that would is refused here rather than let the
+    charm read a number Juju would never give it."""
+    wrong = sorted('{} ({})'.format(k, type(v).__name__)  # no value: secrets
+                   for k, v in data.items()
+                   if not isinstance(k, str) or not isinstance(v, str))
+    if wrong:
+        raise TypeError('relation data values must be strings: {}'.format(
+            ', '.join(wrong)))
+    return dict(data)
 
 
 class Provider:

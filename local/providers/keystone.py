@@ -271,10 +271,11 @@ class Keystone(Provider):
     def _answer(service_type, request, user, password, ids, host):
         return {
             'auth_host': host, 'service_host': host, 'internal_host': host,
-            'auth_port': PORT, 'service_port': PORT, 'internal_port': PORT,
+            'auth_port': str(PORT), 'service_port': str(PORT),
+            'internal_port': str(PORT),
             'auth_protocol': 'http', 'service_protocol': 'http',
             'internal_protocol': 'http',
-            'api_version': 3, 'region': request['region'],
+            'api_version': '3', 'region': request['region'],
             'service_type': service_type,
             'service_username': user['name'], 'service_user_id': user['id'],
             'service_password': password,

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from local.tests.mistral_site import UNIT, created, record, wait_until
+from localjuju.errors import OperationError
 
 pytestmark = pytest.mark.needs_root
 
@@ -165,9 +166,14 @@ def test_run_pause_resume_and_cancel_from_juju(deployment):
     assert ran['results']['state'] == 'SUCCESS'
     assert json.loads(ran['results']['output']) == {'said': 'juju'}
 
-    # juju run reads each value as YAML: a list is not a workflow input.
+    # juju run reads each value as YAML: a list fails the action's schema
+    # before it runs; the JSON text of a list fails the action itself.
+    with pytest.raises(OperationError, match=r'\(root\).input : must be '
+                                             r'of type \[object,string\]'):
+        act(deployment, 'run-workflow', name='func_job_report',
+            input='[1, 2]')
     bad = act(deployment, 'run-workflow', name='func_job_report',
-              input='[1, 2]')
+              input='"[1, 2]"')
     assert bad['status'] == 'failed'
     assert bad['message'].startswith('input must be a JSON object')
 

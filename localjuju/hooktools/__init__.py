@@ -40,7 +40,7 @@ def main(tool, argv, environ=os.environ):
 def run(tool, argv, environ):
     spec = TOOLS[tool]
     try:
-        opts, args = parse(spec.options, argv)
+        opts, args = parse(spec, argv)
         if opts.get('--help') or opts.get('-h'):
             sys.stdout.write(usage(tool, spec))
             return 0

@@ -8,7 +8,7 @@ import sys
 import time
 
 from localjuju import model as m
-from localjuju.hooktools.grammar import ToolError
+from localjuju.hooktools.grammar import ToolError, init_error
 
 
 class Context:
@@ -37,7 +37,7 @@ class Context:
         """The numeric relation id from -r or the hook's own relation."""
         text = opts.get('-r') or self.relation_id
         if not text:
-            raise ToolError('no relation id specified')
+            raise init_error('no relation id specified')
         rel_id = m.parse_relation_id(state, self.app, text)
         if rel_id is None:
             raise ToolError('invalid value "{}" for option -r: relation '
@@ -86,23 +86,36 @@ def pick(data, args):
     return data.get(args[0])
 
 
-def read_settings(opts, args, tool):
-    """key=value pairs from --file (YAML) and the arguments."""
+def key_values(args):
+    """keyvalues.Parse(args, allowEmptyValues=true), which leader-set and
+    relation-set take their arguments with."""
     settings = {}
-    if opts.get('--file'):
-        import yaml
-        if opts['--file'] == '-':
-            loaded = yaml.safe_load(sys.stdin.read())
-        else:
-            with open(opts['--file']) as source:
-                loaded = yaml.safe_load(source)
-        if not isinstance(loaded, (dict, type(None))):
-            raise ToolError('{}: --file must hold a mapping'.format(tool))
-        for key, value in (loaded or {}).items():
-            settings[str(key)] = None if value in (None, '') else str(value)
     for item in args:
         key, eq, value = item.partition('=')
         if not eq or not key:
-            raise ToolError('expected "key=value", got "{}"'.format(item), 2)
-        settings[key] = value or None
+            raise init_error('expected "key=value", got "{}"'.format(item))
+        if key in settings:
+            raise init_error('key "{}" specified more than once'.format(key))
+        settings[key] = value
     return settings
+
+
+def read_settings(opts, args):
+    """relation-set's settings: --file's YAML map of strings (yaml.v2:
+    a list or a map as a value is refused), overridden by key=value
+    arguments; an empty value (or a null) deletes its key (None)."""
+    given = key_values(args)
+    settings = {}
+    if opts.get('--file'):
+        from localjuju import goyaml
+        if opts['--file'] == '-':
+            text = sys.stdin.read()
+        else:
+            with open(opts['--file']) as source:
+                text = source.read()
+        try:
+            settings = goyaml.load_string_map(text)
+        except ValueError as error:
+            raise ToolError(str(error))
+    settings.update(given)
+    return {k: v or None for k, v in settings.items()}

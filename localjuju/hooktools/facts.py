@@ -5,31 +5,47 @@ import time
 
 from localjuju import model as m
 from localjuju import network
-from localjuju.hooktools.grammar import FLAG, VALUE, Tool, ToolError
+from localjuju.hooktools.grammar import (
+    FLAG, VALUE, ToolError, check_empty, init_error, printing)
 from localjuju.hooktools.output import write
 
 
 def config_get(ctx, opts, args):
+    every = opts.get('--all') or opts.get('-a')
+    if args and args[0] and every:
+        raise init_error('cannot use argument --all together with key '
+                         '"{}"'.format(args[0]))
+    check_empty(args[1:])
     config = ctx.model.read()['applications'][ctx.app]['config']
-    if args:
+    if args and args[0]:
         return write(config.get(args[0]), opts)
-    if not opts.get('--all') and not opts.get('-a'):
+    if not every:
         config = {k: v for k, v in config.items() if v is not None}
     write(config, opts)
 
 
 def unit_get(ctx, opts, args):
-    if len(args) != 1 or args[0] not in ('private-address',
-                                         'public-address'):
-        raise ToolError('unknown setting "{}"'.format(' '.join(args)))
+    if not args:
+        raise init_error('no setting specified')
+    if args[0] not in ('private-address', 'public-address'):
+        raise init_error('unknown setting "{}"'.format(args[0]))
+    check_empty(args[1:])
     write(ctx.model.read()['units'][ctx.unit]['address'], opts)
+
+
+# network-get's flags: the key each adds to what it prints.
+NETWORK_KEYS = (('--bind-address', 'bind-address'),
+                ('--ingress-address', 'ingress-address'),
+                ('--egress-subnets', 'egress-subnets'))
 
 
 def network_get(ctx, opts, args):
     state = ctx.model.read()
-    if len(args) != 1:
-        raise ToolError('no endpoint specified' if not args
-                        else 'unrecognized args: {}'.format(args[1:]), 2)
+    if not args:
+        raise init_error('no arguments specified')
+    if not args[0]:
+        raise init_error('no binding name specified')
+    check_empty(args[1:])
     if opts.get('-r'):
         ctx.relation(state, opts)
     if args[0] not in state['applications'][ctx.app]['bindings']:
@@ -37,13 +53,17 @@ def network_get(ctx, opts, args):
             args[0]))
     address = state['units'][ctx.unit]['address']
     info = network_info(address)
-    for flag, value in (('--primary-address', address),
-                        ('--bind-address', address),
-                        ('--ingress-address', address),
-                        ('--egress-subnets', info['egress-subnets'])):
-        if opts.get(flag):
-            return write(value, opts)
-    write(info, opts)
+    values = {'bind-address': address, 'ingress-address': address,
+              'egress-subnets': info['egress-subnets']}
+    keys = [key for flag, key in NETWORK_KEYS if opts.get(flag)]
+    if opts.get('--primary-address'):
+        if keys:
+            raise ToolError('--primary-address must be the only flag '
+                            'specified')
+        return write(address, opts)
+    if len(keys) == 1:
+        return write(values[keys[0]], opts)
+    write({k: values[k] for k in keys} if keys else info, opts)
 
 
 def network_info(address):
@@ -67,6 +87,7 @@ def network_info(address):
 
 
 def goal_state(ctx, opts, args):
+    check_empty(args)
     state = ctx.model.read()
     since = time.strftime('%Y-%m-%d %H:%M:%SZ', time.gmtime())
     units = {u: {'status': 'active', 'since': since}
@@ -84,10 +105,10 @@ def goal_state(ctx, opts, args):
 
 
 TOOLS = {
-    'config-get': Tool(config_get, {'--all': FLAG, '-a': FLAG}),
-    'unit-get': Tool(unit_get),
-    'network-get': Tool(network_get, {
+    'config-get': printing(config_get, {'--all': FLAG, '-a': FLAG}),
+    'unit-get': printing(unit_get),
+    'network-get': printing(network_get, {
         '-r': VALUE, '--primary-address': FLAG, '--bind-address': FLAG,
         '--ingress-address': FLAG, '--egress-subnets': FLAG}),
-    'goal-state': Tool(goal_state),
+    'goal-state': printing(goal_state, formats=('yaml', 'json')),
 }

@@ -1,21 +1,33 @@
-"""The hook tools' command line: flags, errors and usage, as Juju's gnuflag.
+"""The hook tools' command line, as Juju's jujuc commands parse it.
 
-Errors go to stderr prefixed with ``ERROR`` and exit 1; a bad flag
-exits 2. Every tool also accepts --format, --output and --help.
+juju/cmd's Main: a flag gnuflag refuses, or an argument the command's
+Init refuses, prints ``ERROR <reason>`` and exits 2; a failure while the
+command runs exits 1. Each tool declares the flags its Juju command
+defines (besides -h/--help): only those that print have --format and
+-o/--output (cmd.Output), a few keep a deprecated --format that takes
+any value.
 """
 
 import collections
+import json
 
 # Whether a flag takes a value.
 VALUE, FLAG = True, False
-COMMON = {'--format': VALUE, '--output': VALUE, '--help': FLAG, '-h': FLAG}
+HELP = {'--help': FLAG, '-h': FLAG}
 ALIASES = {'--relation': '-r', '--log-level': '-l', '-o': '--output'}
-FORMATS = ('smart', 'json', 'yaml')
+FORMATS = ('smart', 'json', 'yaml')  # cmd.DefaultFormatters; first: default
+OUTPUT = {'--format': VALUE, '--output': VALUE}
 
-# A tool: the function run(ctx, opts, args), the flags it accepts beyond
-# COMMON (name -> VALUE or FLAG) and, optionally, its own help text.
-Tool = collections.namedtuple('Tool', 'run options usage')
-Tool.__new__.__defaults__ = ({}, None)
+# A tool: the function run(ctx, opts, args), the flags it accepts
+# (name -> VALUE or FLAG), its own help text if any, and the formats it
+# prints in (None: it formats nothing; a deprecated --format is ignored).
+Tool = collections.namedtuple('Tool', 'run options usage formats')
+Tool.__new__.__defaults__ = ({}, None, None)
+
+
+def printing(run, options=(), usage=None, formats=FORMATS):
+    """A tool with cmd.Output's flags."""
+    return Tool(run, dict(OUTPUT, **dict(options)), usage, formats)
 
 
 class ToolError(Exception):
@@ -24,10 +36,23 @@ class ToolError(Exception):
         self.code = code
 
 
-def parse(options, argv):
-    """Split argv into (options, positionals) the way Juju's gnuflag does:
-    options may come before or after positional arguments."""
-    accepted = dict(options, **COMMON)
+def init_error(message):
+    """What a command's Init refuses: exit 2."""
+    return ToolError(message, 2)
+
+
+def check_empty(args):
+    """cmd.CheckEmpty: arguments left over are refused."""
+    if args:
+        raise init_error('unrecognized args: [{}]'.format(
+            ' '.join(json.dumps(a) for a in args)))
+
+
+def parse(tool, argv):
+    """Split argv into (options, positionals) the way gnuflag does:
+    options may come before or after positional arguments, a value may
+    follow ``=`` or come as the next argument."""
+    accepted = dict(tool.options, **HELP)
     opts, args = {}, []
     items = iter(argv)
     for item in items:
@@ -40,22 +65,23 @@ def parse(options, argv):
         name, eq, value = item.partition('=')
         name = ALIASES.get(name, name)
         if name not in accepted:
-            raise ToolError('flag provided but not defined: {}'.format(
-                item.partition('=')[0]), 2)
+            raise init_error('flag provided but not defined: {}'.format(
+                item.partition('=')[0]))
         if accepted[name] is VALUE and not eq:
             value = next(items, None)
             if value is None:
-                raise ToolError('flag needs an argument: ' + name, 2)
+                raise init_error('flag needs an argument: ' + name)
         opts[name] = value if accepted[name] is VALUE else True
-    if opts.get('--format', 'smart') not in FORMATS:
-        raise ToolError('invalid value "{}" for flag --format'.format(
-            opts['--format']), 2)
+    if tool.formats:
+        fmt = opts.setdefault('--format', tool.formats[0])
+        if fmt not in tool.formats:
+            raise init_error('invalid value "{0}" for flag --format: '
+                             'unknown format "{0}"'.format(fmt))
     return opts, args
 
 
 def usage(name, tool):
     if tool.usage:
         return tool.usage
-    return ('Usage: {} [options] ...\noptions: {} --format '
-            '(json|yaml|smart)\n').format(name,
-                                          ' '.join(sorted(tool.options)))
+    return ('Usage: {} [options] ...\noptions: {}\n').format(
+        name, ' '.join(sorted(tool.options)))

@@ -1,17 +1,21 @@
 """leader-get, leader-set, is-leader: the application's leader settings."""
 
-from localjuju.hooktools.context import merged, pick, read_settings
-from localjuju.hooktools.grammar import VALUE, Tool, ToolError
+from localjuju.hooktools.context import key_values, merged, pick
+from localjuju.hooktools.grammar import (
+    Tool, ToolError, check_empty, init_error, printing)
 from localjuju.hooktools.output import write
 
 
 def leader_get(ctx, opts, args):
+    if args and '=' in args[0]:
+        raise init_error('invalid key "{}"'.format(args[0]))
+    check_empty(args[1:])
     settings = ctx.model.read()['applications'][ctx.app]['leader-settings']
     write(pick(settings, args), opts)
 
 
 def leader_set(ctx, opts, args):
-    settings = read_settings(opts, args, 'leader-set')
+    settings = {k: v or None for k, v in key_values(args).items()}
     with ctx.model.edit() as state:
         if not ctx.is_leader(state):
             raise ToolError('cannot write leadership settings: cannot '
@@ -21,11 +25,12 @@ def leader_set(ctx, opts, args):
 
 
 def is_leader(ctx, opts, args):
+    check_empty(args)
     write(ctx.is_leader(ctx.model.read()), opts)
 
 
 TOOLS = {
-    'leader-get': Tool(leader_get),
-    'leader-set': Tool(leader_set, {'--file': VALUE}),
-    'is-leader': Tool(is_leader),
+    'leader-get': printing(leader_get),
+    'leader-set': Tool(leader_set),   # no --file: key=value only
+    'is-leader': printing(is_leader),
 }

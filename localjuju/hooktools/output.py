@@ -22,7 +22,20 @@ def as_yaml(value):
     return text[:-len('...\n')] if text.endswith('\n...\n') else text
 
 
+def go_numbers(value):
+    """Numbers as Go prints them (encoding/json, yaml.v2): a float with
+    no fraction shows none, so a float option set to 1 reads back 1."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: go_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [go_numbers(v) for v in value]
+    return value
+
+
 def write(value, opts):
+    value = go_numbers(value)
     fmt = opts.get('--format', 'smart')
     if fmt == 'json':
         text = json.dumps(value) + '\n'

@@ -2,7 +2,8 @@
 
 import re
 
-from localjuju.hooktools.grammar import FLAG, VALUE, Tool, ToolError
+from localjuju.hooktools.grammar import (
+    FLAG, VALUE, Tool, check_empty, init_error, printing)
 from localjuju.hooktools.output import write
 
 PORT_SPEC = re.compile(r'^(\d+)(?:-(\d+))?(?:/(tcp|udp))?$')
@@ -15,17 +16,18 @@ def port_spec(text):
         return text
     match = PORT_SPEC.match(text)
     if not match:
-        raise ToolError('invalid port "{}"'.format(text), 2)
+        raise init_error('invalid port "{}"'.format(text))
     low, high, proto = match.groups()
     if not 0 < int(low) < 65536 or (high and int(high) < int(low)):
-        raise ToolError('invalid port range "{}"'.format(text), 2)
+        raise init_error('invalid port range "{}"'.format(text))
     return '{}{}/{}'.format(low, '-' + high if high else '', proto or 'tcp')
 
 
 def change_ports(ctx, args, opening):
-    if len(args) != 1:
-        raise ToolError('expected one port or range', 2)
+    if not args:
+        raise init_error('no port or range specified')
     spec = port_spec(args[0])
+    check_empty(args[1:])
     with ctx.model.edit() as state:
         ports = set(state['units'][ctx.unit]['ports'])
         if opening:
@@ -44,11 +46,19 @@ def close_port(ctx, opts, args):
 
 
 def opened_ports(ctx, opts, args):
-    write(ctx.model.read()['units'][ctx.unit]['ports'], opts)
+    check_empty(args)
+    ports = ctx.model.read()['units'][ctx.unit]['ports']
+    # --endpoints shows each range's endpoints; every range is opened for
+    # all of them here ("*"): open-port --endpoints is not recorded
+    write(['{} (*)'.format(p) for p in ports] if opts.get('--endpoints')
+          else ports, opts)
 
+
+# open-port and close-port keep a deprecated --format that does nothing
+PORT_FLAGS = {'--endpoints': VALUE, '--format': VALUE}
 
 TOOLS = {
-    'open-port': Tool(open_port, {'--endpoints': VALUE}),
-    'close-port': Tool(close_port, {'--endpoints': VALUE}),
-    'opened-ports': Tool(opened_ports, {'--endpoints': FLAG}),
+    'open-port': Tool(open_port, PORT_FLAGS),
+    'close-port': Tool(close_port, PORT_FLAGS),
+    'opened-ports': printing(opened_ports, {'--endpoints': FLAG}),
 }

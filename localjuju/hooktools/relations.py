@@ -7,7 +7,8 @@ unpublished changes.
 
 from localjuju import model as m
 from localjuju.hooktools.context import merged, pick, read_settings
-from localjuju.hooktools.grammar import FLAG, VALUE, Tool, ToolError
+from localjuju.hooktools.grammar import (
+    FLAG, VALUE, Tool, ToolError, check_empty, init_error, printing)
 from localjuju.hooktools.output import write
 
 
@@ -15,9 +16,15 @@ def relation_get(ctx, opts, args):
     state = ctx.model.read()
     rel_id = ctx.relation(state, opts)
     relation = state['relations'][str(rel_id)]
-    if opts.get('--app'):
-        who = args[1] if len(args) > 1 else (
-            ctx.remote_app or m.remote_app(relation, ctx.app))
+    check_empty(args[2:])
+    app_wide = opts.get('--app') or (
+        len(args) < 2 and not ctx.remote_unit and ctx.remote_app)
+    who = args[1] if len(args) > 1 else (
+        ctx.remote_app if app_wide else ctx.remote_unit)
+    if not who:
+        raise init_error('no unit or application specified')
+    if app_wide:
+        who = m.app_of(who) if '/' in who else who
         if who not in relation['apps']:
             raise ToolError('cannot read settings for application "{}" in '
                             'relation {}'.format(who, rel_id))
@@ -29,9 +36,6 @@ def relation_get(ctx, opts, args):
             data = merged(data, (ctx.pending(state, rel_id) or {})
                           .get('app', {}))
         return write(pick(data, args), opts)
-    who = args[1] if len(args) > 1 else ctx.remote_unit
-    if not who:
-        raise ToolError('no unit id specified')
     data = relation['units'].get(who)
     if data is None and who == ctx.remote_unit:
         # the unit departing in this -departed hook: its last settings
@@ -46,13 +50,13 @@ def relation_get(ctx, opts, args):
 
 
 def relation_set(ctx, opts, args):
-    settings = read_settings(opts, args, 'relation-set')
+    ctx.relation(ctx.model.read(), opts)  # Init: a relation id first
+    settings = read_settings(opts, args)
     with ctx.model.edit() as state:
         rel_id = ctx.relation(state, opts)
         scope = 'app' if opts.get('--app') else 'unit'
         if scope == 'app' and not ctx.is_leader(state):
-            raise ToolError('cannot write relation settings: this unit is '
-                            'not the leader')
+            raise ToolError('cannot write relation settings')
         pending = ctx.pending(state, rel_id)
         if pending is not None:
             pending[scope].update(settings)
@@ -66,7 +70,8 @@ def relation_set(ctx, opts, args):
 def relation_ids(ctx, opts, args):
     endpoint = args[0] if args else ctx.endpoint
     if not endpoint:
-        raise ToolError('no endpoint name specified')
+        raise init_error('no relation name specified')
+    check_empty(args[1:])
     state = ctx.model.read()
     # A relation being removed is still listed during -departed hooks;
     # by -broken the unit has forgotten it and it is gone, as in Juju.
@@ -79,6 +84,7 @@ def relation_ids(ctx, opts, args):
 def relation_list(ctx, opts, args):
     state = ctx.model.read()
     rel_id = ctx.relation(state, opts)
+    check_empty(args)
     relation = state['relations'][str(rel_id)]
     if opts.get('--app'):
         return write(m.remote_app(relation, ctx.app), opts)
@@ -93,10 +99,10 @@ RELATION_SET_USAGE = (
     '  -r, --relation  relation id\n')
 
 TOOLS = {
-    'relation-get': Tool(relation_get, {'-r': VALUE, '--app': FLAG}),
+    'relation-get': printing(relation_get, {'-r': VALUE, '--app': FLAG}),
     'relation-set': Tool(relation_set, {'-r': VALUE, '--app': FLAG,
-                                        '--file': VALUE},
+                                        '--file': VALUE, '--format': VALUE},
                          RELATION_SET_USAGE),
-    'relation-ids': Tool(relation_ids),
-    'relation-list': Tool(relation_list, {'-r': VALUE, '--app': FLAG}),
+    'relation-ids': printing(relation_ids),
+    'relation-list': printing(relation_list, {'-r': VALUE, '--app': FLAG}),
 }

@@ -4,12 +4,14 @@ the output as it is), or fails when none was attached."""
 
 import sys
 
-from localjuju.hooktools.grammar import Tool, ToolError
+from localjuju.hooktools.grammar import (
+    Tool, ToolError, check_empty, init_error)
 
 
 def resource_get(ctx, opts, args):
-    if len(args) != 1:
-        raise ToolError('resource-get takes exactly one resource name', 2)
+    if not args:
+        raise init_error('missing required resource name')
+    check_empty(args[1:])
     state = ctx.model.read()
     path = state['applications'][ctx.app].get('resources', {}).get(args[0])
     if not path:

@@ -2,6 +2,7 @@
 namespaces, hooks in Juju's order, relations with an in-test provider."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -156,8 +157,14 @@ def test_config_change_reaches_followers_through_leader(controller):
 
 
 def test_config_rejects_bad_values(deployed):
-    with pytest.raises(Exception, match='expects int'):
-        deployed.config('toy', ['port=many'])
+    before = hooks_seen(deployed, 'toy/0')
+    for pair, message in (('port=many', 'option "port" expected int, got '
+                                        '"many"'),
+                          ('colour=red', 'unknown option "colour"')):
+        with pytest.raises(OperationError, match=message):
+            deployed.config('toy', [pair])
+    assert deployed.config('toy')['port'] == 8989
+    assert hooks_seen(deployed, 'toy/0') == before
 
 
 def test_upgrade_charm_keeps_unit_state(deployed):
@@ -220,6 +227,22 @@ def test_actions(deployed):
     assert record['message'] == 'told to fail'
 
 
+def test_actions_params_juju_refuses_never_reach_the_unit(deployed):
+    ran = len(deployed.model.read()['actions'])
+    for args, message in ((['name=bob', 'loud=yes'],
+                           'additional property "loud" is not allowed'),
+                          (['name=[1]'], '(root).name : must be of type '
+                                         'string')):
+        with pytest.raises(OperationError, match=re.escape(message)):
+            deployed.run_action('toy/0', 'hello', args)
+    assert len(deployed.model.read()['actions']) == ran
+    with pytest.raises(OperationError, match='action "nope" not defined'):
+        deployed.run_action('toy/0', 'nope')
+    # the schema's default when no name is given
+    record = deployed.run_action('toy/0', 'hello')
+    assert record['results']['greeting']['text'] == 'hello world'
+
+
 def test_destroy_stops_unit_processes(controller):
     controller.deploy(TOY_CHARM)
     state = controller.model.read()
@@ -251,6 +274,16 @@ def test_cli_status_and_run(deployed, state_root):
     failed = cli('run', 'toy/0', 'fail')
     assert failed.returncode == 1
     assert 'ERROR the following task failed' in failed.stdout
+    # a YAML value, a string with --string-args: name is a string
+    refused = cli('run', 'toy/0', 'hello', 'name=true')
+    assert refused.returncode == 1
+    assert refused.stderr.startswith('ERROR validation failed: '
+                                     '(root).name : must be of type string')
+    ran = cli('run', 'toy/0', 'hello', '--string-args', 'name=true')
+    assert ran.returncode == 0 and 'text: hello true' in ran.stdout
+    refused = cli('config', 'toy', 'port=abc')
+    assert (refused.returncode, refused.stderr) == (
+        1, 'ERROR option "port" expected int, got "abc"\n')
 
 
 CHARMHELPERS_HOOK = '''#!{python}
@@ -324,8 +357,9 @@ def test_charmhelpers_hookenv_against_the_tools(deployed):
 
 
 def test_config_and_actions_want_key_value_pairs(deployed):
-    controller = deployed
-    for call in (lambda: controller.config('toy', ['debug']),
-                 lambda: controller.run_action('toy/0', 'hello', ['x'])):
-        with pytest.raises(OperationError, match='expected key=value'):
-            call()
+    with pytest.raises(OperationError, match='expected "key=value", got '
+                                             '"debug"'):
+        deployed.config('toy', ['debug'])
+    with pytest.raises(OperationError, match='argument "x" must be of the '
+                                             'form key.key.key...=value'):
+        deployed.run_action('toy/0', 'hello', ['x'])

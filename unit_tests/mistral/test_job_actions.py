@@ -84,8 +84,12 @@ def test_only_running_or_paused_executions_move(run):
     assert run('cancel-execution', id=done)['state'] == 'CANCELLED'
 
 
-def test_input_already_decoded_by_action_get_is_taken(run):
+def test_input_as_juju_run_gives_it_an_object_is_taken(run):
+    # `juju run ... input='{"who": "ops"}'`: Juju reads the value as YAML
     result = run('run-workflow', name='wf', input={'who': 'ops'})
     assert result['state'] == 'SUCCESS'
     assert run.mistral.store[result['execution-id']]['input'] == \
         '{"who": "ops"}'
+    # actions.yaml's default, the empty object
+    result = run('run-workflow', name='wf', input={})
+    assert run.mistral.store[result['execution-id']]['input'] == '{}'

@@ -15,7 +15,7 @@ def test_actions(model, capsys):
     code, _, err = call(capsys, 'action-set', 'Bad=1', **action)
     assert code == 2 and 'lowercase' in err
     code, _, err = call(capsys, 'action-set', 'stdout=1', **action)
-    assert code == 1 and 'reserved' in err
+    assert code == 2 and 'reserved' in err
     assert call(capsys, 'action-log', 'step', 'one', **action)[0] == 0
     assert call(capsys, 'action-fail', **action)[0] == 0
     record = model.read()['actions']['7']
@@ -23,6 +23,7 @@ def test_actions(model, capsys):
                                  'top': 'x'}
     assert record['log'][0]['message'] == 'step one'
     assert record['status'] == 'failed'
-    assert record['message'] == 'action failed without reason given'
+    assert record['message'] == ('action failed without reason given, '
+                                 'check action for errors')
     code, _, err = call(capsys, 'action-get')
     assert code == 1 and 'not running an action' in err

@@ -22,6 +22,14 @@ def test_config_get_formats(model, capsys):
         'null\n'
 
 
+def test_numbers_print_as_go_prints_them(model, capsys):
+    # a float option set to 1 is 1.0 here, 1 from Juju (encoding/json)
+    with model.edit() as state:
+        state['applications']['toy']['config']['ratio'] = 1.0
+    assert call(capsys, 'config-get', '--format=json', 'ratio')[1] == '1\n'
+    assert call(capsys, 'config-get', 'ratio')[1] == '1\n'
+
+
 def test_network_get(model, capsys):
     assert call(capsys, 'network-get', '--primary-address', 'db')[1] == \
         '127.0.0.1\n'

@@ -31,11 +31,11 @@ def test_relation_get_failures(model, capsys):
     assert call(capsys, 'relation-get', '-r', 'amqp:1', '-', 'toydb/0')[
         0] == 2
     code, _, err = call(capsys, 'relation-get', '-r', 'db:1')
-    assert code == 1 and err == 'ERROR no unit id specified\n'
+    assert code == 2 and err == 'ERROR no unit or application specified\n'
     code, _, err = call(capsys, 'relation-get', '-r', 'db:1', '-', 'a/9')
     assert code == 1 and 'settings not found' in err
     code, _, err = call(capsys, 'relation-get', 'x')
-    assert code == 1 and 'no relation id' in err
+    assert code == 2 and 'no relation id' in err
     # only the leader reads its own application's data
     code, _, err = call(capsys, 'relation-get', '--app', '-r', 'db:1', '-',
                         'toy', unit='toy/1')
@@ -59,10 +59,36 @@ def test_relation_set_is_published_only_at_hook_end(model, capsys,
         'database': 'toy', 'gone': None, 'username': 'toy'}
 
 
+def test_relation_set_file_holds_strings_as_juju_reads_them(
+        model, capsys, tmp_path):
+    settings = tmp_path / 'settings.yaml'
+    # yaml.v2 into map[string]string: each scalar as written, a null
+    # removes the key (as charmhelpers' None does)
+    settings.write_text('port: 5432\nssl: yes\nratio: 1.50\n'
+                        'password: pw\nnote: ~\n')
+    assert call(capsys, 'relation-set', '-r', 'db:1', '--file',
+                str(settings), 'note=kept') == (0, '', '')
+    data = model.read()['relations']['1']['units']['toy/0']
+    assert (data['port'], data['ssl'], data['ratio'], data['note']) == (
+        '5432', 'yes', '1.50', 'kept')
+    settings.write_text('password: ~\n')
+    call(capsys, 'relation-set', '-r', 'db:1', '--file', str(settings))
+    assert 'password' not in model.read()['relations']['1']['units'][
+        'toy/0']
+    # a list or a map is no relation setting: refused, nothing written
+    for value in ('[a, b]', '{a: b}'):
+        settings.write_text('hosts: {}\nother: x\n'.format(value))
+        code, _, err = call(capsys, 'relation-set', '-r', 'db:1', '--file',
+                            str(settings))
+        assert code == 1 and 'cannot unmarshal !!' in err
+        assert 'other' not in model.read()['relations']['1']['units'][
+            'toy/0']
+
+
 def test_relation_set_app_needs_leader(model, capsys):
     code, _, err = call(capsys, 'relation-set', '--app', '-r', 'db:1',
                         'a=b', unit='toy/1')
-    assert code == 1 and 'not the leader' in err
+    assert (code, err) == (1, 'ERROR cannot write relation settings\n')
     assert call(capsys, 'relation-set', '--app', '-r', 'db:1', 'a=b')[
         0] == 0
     assert model.read()['relations']['1']['apps']['toy'] == {'a': 'b'}

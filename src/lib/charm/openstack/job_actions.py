@@ -44,8 +44,10 @@ def execution_summary(execution):
 
 def run_workflow(charm):
     name = param('name')
-    given = param('input', '{}')
-    if isinstance(given, str):      # action-get may have decoded it
+    # `juju run ... input='{"a": 1}'` gives an object (Juju reads each
+    # value as YAML); a quoted value or --params may give its JSON text
+    given = param('input', {})
+    if isinstance(given, str):
         try:
             given = json.loads(given)
         except ValueError as error:
