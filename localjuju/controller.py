@@ -277,6 +277,9 @@ class Controller(Lifecycle):
         (``params``: what a --params file held): the params are parsed,
         checked against the action's schema and given its defaults as
         Juju does (localjuju.actionparams) before the action runs."""
+        if unit.endswith('/leader'):   # juju run's <application>/leader
+            app = self.model.read()['applications'].get(m.app_of(unit))
+            unit = (app or {}).get('leader') or unit
         state = self._require_unit(unit)
         charm = self.charm(state, m.app_of(unit))
         try:

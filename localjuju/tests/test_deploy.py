@@ -238,9 +238,10 @@ def test_actions_params_juju_refuses_never_reach_the_unit(deployed):
     assert len(deployed.model.read()['actions']) == ran
     with pytest.raises(OperationError, match='action "nope" not defined'):
         deployed.run_action('toy/0', 'nope')
-    # the schema's default when no name is given
-    record = deployed.run_action('toy/0', 'hello')
-    assert record['results']['greeting']['text'] == 'hello world'
+    # the schema's default when no name is given; on the leader
+    record = deployed.run_action('toy/leader', 'hello')
+    assert record['results']['greeting'] == {'text': 'hello world',
+                                             'unit': 'toy/0'}
 
 
 def test_destroy_stops_unit_processes(controller):
