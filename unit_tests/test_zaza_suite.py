@@ -654,14 +654,16 @@ class FakeVault:
         server, _, path = url.partition('/v1')
         return server, path
 
-    def get(self, url):
+    def get(self, url, timeout):
+        assert timeout
         server, path = self.split(url)
         return self.answer({
             '/sys/init': {'initialized': bool(self.initialised)},
             '/sys/seal-status': {'sealed': self.sealed.get(server, True)},
         }[path])
 
-    def put(self, url, json):
+    def put(self, url, json, timeout):
+        assert timeout
         server, path = self.split(url)
         if path == '/sys/init':
             assert not self.initialised
@@ -671,8 +673,8 @@ class FakeVault:
         self.sealed[server] = False
         return self.answer({'sealed': False})
 
-    def post(self, url, json, headers):
-        assert self.split(url)[1] == '/auth/token/create'
+    def post(self, url, json, headers, timeout):
+        assert timeout and self.split(url)[1] == '/auth/token/create'
         assert headers == {'X-Vault-Token': self.ROOT}
         self.tokens.append('token-{}-{}'.format(len(self.tokens), json['ttl']))
         return self.answer({'auth': {'client_token': self.tokens[-1]}})

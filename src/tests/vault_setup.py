@@ -30,6 +30,7 @@ VAULT_APP = 'vault'
 # charm-vault serves its API over http until its ssl-* options are set.
 VAULT_PORT = 8200
 KEYS_FILE = 'vault-keys.json'
+HTTP_TIMEOUT = 30
 # Where each charm the bundles relate to vault:certificates keeps the CA:
 # charm-keystone through charmhelpers' cert_utils, this charm as
 # layers/openstack-base (tls.ca_path) writes it.
@@ -49,9 +50,11 @@ def vault_url(address):
 def initialise(url, keys_path):
     """Vault's unseal keys and root token: a first initialisation's,
     saved to keys_path, or those saved there before."""
-    if not requests.get(url + '/sys/init').json()['initialized']:
+    if not requests.get(url + '/sys/init',
+                        timeout=HTTP_TIMEOUT).json()['initialized']:
         answer = requests.put(url + '/sys/init', json={
-            'secret_shares': 1, 'secret_threshold': 1})
+            'secret_shares': 1, 'secret_threshold': 1},
+            timeout=HTTP_TIMEOUT)
         answer.raise_for_status()
         fd = os.open(keys_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(fd, 'w') as out:
@@ -66,10 +69,11 @@ def initialise(url, keys_path):
 
 def unseal(url, keys):
     for key in keys['keys']:
-        if not requests.get(url + '/sys/seal-status').json()['sealed']:
+        if not requests.get(url + '/sys/seal-status',
+                            timeout=HTTP_TIMEOUT).json()['sealed']:
             return
-        requests.put(url + '/sys/unseal', json={'key': key}
-                     ).raise_for_status()
+        requests.put(url + '/sys/unseal', json={'key': key},
+                     timeout=HTTP_TIMEOUT).raise_for_status()
 
 
 def charm_token(url, root_token):
@@ -77,7 +81,8 @@ def charm_token(url, root_token):
     own AppRole: short-lived, as the deployment guide's `vault token
     create -ttl=10m`."""
     answer = requests.post(url + '/auth/token/create', json={'ttl': '10m'},
-                           headers={'X-Vault-Token': root_token})
+                           headers={'X-Vault-Token': root_token},
+                           timeout=HTTP_TIMEOUT)
     answer.raise_for_status()
     return answer.json()['auth']['client_token']
 
