@@ -93,12 +93,13 @@ def action_schemas(actions):
             kind = {'description': str, 'title': str, 'required': list,
                     'parallel': bool, 'execution-group': str,
                     'params': dict}.get(key)
+            if key == 'params' and not isinstance(value, dict):
+                raise ValueError('params failed to parse as a map')
             if kind and not isinstance(value, kind):
                 raise ValueError('value for schema key "{}" must be a {}'
                                  .format(key, {str: 'string',
                                                list: 'YAML list',
-                                               bool: 'bool',
-                                               dict: 'map'}[kind]))
+                                               bool: 'bool'}[kind]))
             if key in ('parallel', 'execution-group'):
                 continue  # how the action runs, not its params
             _cleanse(value)

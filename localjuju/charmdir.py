@@ -95,6 +95,7 @@ class Charm:
         self.options = {}
         options = _load(self.dir, 'config.yaml', goyaml.load)
         for name, spec in (options.get('options') or {}).items():
+            spec = spec or {}
             kind = spec.get('type') or 'string'
             if kind not in OPTION_TYPES:
                 raise ValueError('invalid config: option "{}" has unknown '

@@ -227,6 +227,7 @@ def test_an_object_param_without_properties_refuses_a_map(schemas):
      'schema key "$ref" not compatible with this version of juju'),
     ({'a': {'required': 'x'}},
      'value for schema key "required" must be a YAML list'),
+    ({'a': {'params': ['x']}}, 'params failed to parse as a map'),
     ({'a': {'params': {'x': {'type': 'text'}}}},
      'invalid params schema for action schema a'),
 ])
