@@ -227,8 +227,8 @@ class Unit:
             monkeypatch.setattr(MistralCharm, attribute,
                                 str(tmp_path / attribute))
         from openstack_base import apt
-        from openstack_base.relations import AMQPHandler
-        monkeypatch.setattr(AMQPHandler, 'ssl_ca_file',
+        from openstack_base.relations import AMQPAdapter
+        monkeypatch.setattr(AMQPAdapter, 'ssl_ca_file',
                             str(self.etc / 'rabbitmq-ca.pem'))
         monkeypatch.setattr(apt, 'in_archive', lambda package: False)
         self.sync_calls = []

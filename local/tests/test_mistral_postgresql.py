@@ -29,7 +29,7 @@ PAUSED = ('maintenance',
 READY = ('active', 'Unit is ready')
 
 # A failing task whose error is handled: the workflow succeeds with what
-# the handler and the error publisher produced.
+# the on-error task and the error publisher produced.
 ON_ERROR_WORKFLOW = 'func_on_error'
 ON_ERROR_DEFINITION = """\
 version: '2.0'

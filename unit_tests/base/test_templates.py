@@ -98,7 +98,7 @@ def test_logrotate_covers_every_directory_the_daemons_log_to(unit):
 
 
 # RabbitMQ over TLS: rabbitmq-server's amqp answers (hooks/ssl_utils.py
-# configure_client_ssl), through the real interface, the AMQP handler and
+# configure_client_ssl), through the real interface, the AMQP adapter and
 # the real templates. The other relations stand in by their flags, set in
 # each hook once their endpoints (not related here) have cleared them.
 RABBIT = {'hostname': '10.5.1.1', 'password': 'rabbit-pw'}

@@ -119,7 +119,7 @@ def test_ssl_port_blanked_is_not_ssl(sim, amqp):
 
 
 def test_garbage_ca_is_not_decoded(sim, amqp):
-    # TLS still (the AMQP handler names the bad ssl_ca), never a CA file
+    # TLS still (the AMQP adapter names the bad ssl_ca), never a CA file
     data = dict(rabbit_answer('10.5.1.1'), ssl_port='5671',
                 ssl_ca='%%% not base64 %%%')
     sim.change(amqp, 'rabbitmq-server/0', data)

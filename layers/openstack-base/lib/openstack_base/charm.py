@@ -10,7 +10,7 @@ here                  charms.openstack
 ``daemons()``         ``services`` run from the packages' unit files
 ``db_migration_cmds`` ``sync_cmd``, a single command
 ``converge()``        handlers chained by flags, one job each
-``relations``         adapters + ``use_defaults``; here one handler
+``relations``         adapters + ``use_defaults``; here one adapter
                       object per relation: request, ready, context
 ``config_checks``     (none): a bad value blocks, naming the option
 ====================  ==============================================
@@ -28,7 +28,7 @@ from openstack_base import (
 from openstack_base import instance
 from openstack_base.instance import related_endpoints
 from openstack_base.registry import CharmRegistry, installed_version
-from openstack_base.relations import DEFAULT_HANDLERS
+from openstack_base.relations import DEFAULT_ADAPTERS
 
 # API workers as charmhelpers 1.2.1 counts them (contrib/openstack/
 # context.py, _calculate_workers): CPUs x worker-multiplier, at least 1;
@@ -72,7 +72,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     # Each entry is a relation name, or a tuple of names of which exactly
     # one must be present (e.g. two kinds of database).
     required_relations = []
-    relation_handlers = DEFAULT_HANDLERS
+    relation_adapters = DEFAULT_ADAPTERS
     api_ports = {}                  # {service: {'public'|'admin'|'int': N}}
     service_type = None             # keystone service name
     endpoint_path = ''              # appended to the keystone URLs
@@ -153,11 +153,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
     # --- facts about this unit --------------------------------------------
     @functools.cached_property
     def relations(self):
-        """{relation name: its handler}, for every relation handled."""
+        """{relation name: its adapter}, for every relation the charm uses."""
         if self.endpoints is None:
             self.endpoints = related_endpoints()
-        return {h.name: h(self, self.endpoints.get(h.name))
-                for h in self.relation_handlers}
+        return {a.name: a(self, self.endpoints.get(a.name))
+                for a in self.relation_adapters}
 
     @property
     def local_unit(self):
@@ -309,9 +309,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     # --- the converging step ----------------------------------------------
     def make_requests(self):
         """Ask every connected relation for what this charm needs."""
-        for handler in self.relations.values():
-            if handler.connected:
-                handler.request()
+        for adapter in self.relations.values():
+            if adapter.connected:
+                adapter.request()
 
     def converge(self):
         """Render, migrate and run what config and relations ask for.
@@ -336,8 +336,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
         if incomplete:
             return None
         frontend = tls.configure(self)
-        for handler in self.relations.values():
-            if handler.connected and handler.install_files():
+        for adapter in self.relations.values():
+            if adapter.connected and adapter.install_files():
                 self.restarts.request(self.daemon_names)
         self.restarts.request(services.write_daemons(self))
         for path in self.render_configs(frontend):

@@ -1,7 +1,7 @@
 """The template context, built once per render as plain data.
 
 ``options`` holds every charm option (dashes become underscores) and
-what the charm derives from them; each relation handler adds its part
+what the charm derives from them; each relation adapter adds its part
 under its ``context_name`` (``amqp``, ``database``, ``identity_service``,
 ``cluster``). Names follow the official OpenStack charms.
 """
@@ -13,12 +13,12 @@ from openstack_base import ip, leadership, services
 
 def build(charm, frontend):
     context = {'options': options(charm, frontend)}
-    for handler in charm.relations.values():
-        name = handler.context_name
+    for adapter in charm.relations.values():
+        name = adapter.context_name
         # Two relations may feed one name (shared-db or db): the
         # connected one wins.
-        if name and (name not in context or handler.connected):
-            context[name] = handler.context()
+        if name and (name not in context or adapter.connected):
+            context[name] = adapter.context()
     return context
 
 

@@ -1,6 +1,6 @@
-"""One handler per relation: its request, its readiness, its context.
+"""One adapter per relation: its request, its readiness, its context.
 
-Each handler wraps the relation's interface endpoint (None while the
+Each adapter wraps the relation's interface endpoint (None while the
 relation is absent) and owns three things: what the charm asks of the
 relation (``request()``), when the relation is usable (``ready``), and
 the plain data templates read from it (``context()``). Side effects the
@@ -22,7 +22,7 @@ def _quote(value):
     return urllib.parse.quote(str(value), safe='')
 
 
-class RelationHandler:
+class RelationAdapter:
     """A relation the charm uses; subclasses fill in the three parts."""
 
     name = None             # the endpoint in metadata.yaml
@@ -69,7 +69,7 @@ class RelationHandler:
         return set()
 
 
-class AMQPHandler(RelationHandler):
+class AMQPAdapter(RelationAdapter):
     """RabbitMQ as oslo.messaging wants it: one URL over every ready unit,
     over TLS whenever RabbitMQ sends ssl_port. RabbitMQ's certificate is
     verified against the CA it sends (written to ssl_ca_file) or, when it
@@ -135,7 +135,7 @@ class AMQPHandler(RelationHandler):
         return {self.ssl_ca_file} if changed else set()
 
 
-class DatabaseHandler(RelationHandler):
+class DatabaseAdapter(RelationAdapter):
     """A database relation as an SQLAlchemy URL, and the session setting
     that makes the server drop a unit's silent session after
     database-idle-timeout: a unit that dies mid-transaction (its host
@@ -157,7 +157,7 @@ class DatabaseHandler(RelationHandler):
         return {'uri': uri, 'parameters': uri and self.parameters()}
 
 
-class MySQLHandler(DatabaseHandler):
+class MySQLAdapter(DatabaseAdapter):
     """A shared-db relation (mysql-router, percona). MySQL has no timeout
     for an idle transaction alone: wait_timeout drops any silent session,
     and oslo.db reconnects a live unit's pooled one when it checks it
@@ -187,7 +187,7 @@ class MySQLHandler(DatabaseHandler):
                 ('db_port', ep.db_port(), validation.PORT)]
 
 
-class PostgreSQLHandler(DatabaseHandler):
+class PostgreSQLAdapter(DatabaseAdapter):
     """A pgsql relation; PostgreSQL drops only a session idle inside a
     transaction."""
 
@@ -217,7 +217,7 @@ class PostgreSQLHandler(DatabaseHandler):
                 ('port', master.port, validation.PORT)]
 
 
-class IdentityServiceHandler(RelationHandler):
+class IdentityServiceAdapter(RelationAdapter):
     """Keystone: the catalog entry this charm registers, and the
     service credentials keystonemiddleware validates tokens with."""
 
@@ -258,7 +258,7 @@ class IdentityServiceHandler(RelationHandler):
         return found
 
 
-class PeerHandler(RelationHandler):
+class PeerAdapter(RelationAdapter):
     """The other units: this unit's addresses out, the haproxy backends
     in (this unit always among them)."""
 
@@ -294,7 +294,7 @@ class PeerHandler(RelationHandler):
         return {'cluster_hosts': self.cluster_hosts()}
 
 
-class HAClusterHandler(RelationHandler):
+class HAClusterAdapter(RelationAdapter):
     """hacluster: the VIPs and the haproxy clone pacemaker runs."""
 
     name = 'ha'
@@ -303,7 +303,7 @@ class HAClusterHandler(RelationHandler):
         ha.configure_resources(self.charm, self.endpoint)
 
 
-class CertificatesHandler(RelationHandler):
+class CertificatesAdapter(RelationAdapter):
     """vault or easyrsa: one server certificate for this unit."""
 
     name = 'certificates'
@@ -315,7 +315,7 @@ class CertificatesHandler(RelationHandler):
             self.charm))
 
 
-class MonitoringHandler(RelationHandler):
+class MonitoringAdapter(RelationAdapter):
     """nrpe: a check per daemon and per API port."""
 
     name = 'nrpe-external-master'
@@ -325,7 +325,7 @@ class MonitoringHandler(RelationHandler):
         nrpe.update_checks(self.charm, self.endpoint)
 
 
-DEFAULT_HANDLERS = (
-    AMQPHandler, MySQLHandler, PostgreSQLHandler, IdentityServiceHandler,
-    PeerHandler, HAClusterHandler, CertificatesHandler, MonitoringHandler,
+DEFAULT_ADAPTERS = (
+    AMQPAdapter, MySQLAdapter, PostgreSQLAdapter, IdentityServiceAdapter,
+    PeerAdapter, HAClusterAdapter, CertificatesAdapter, MonitoringAdapter,
 )

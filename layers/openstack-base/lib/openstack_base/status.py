@@ -32,14 +32,14 @@ def relation_state(charm):
     return missing, incomplete, conflicting
 
 
-def incomplete_label(handler):
+def incomplete_label(adapter):
     """'name', with what is wrong in its data when something is (logged
     once, when it changes)."""
-    problem = handler.problem()
-    if data_changed('relation-problem.' + handler.name, problem) and problem:
+    problem = adapter.problem()
+    if data_changed('relation-problem.' + adapter.name, problem) and problem:
         hookenv.log('{} sent unusable data: {}'.format(
-            handler.name, problem), hookenv.WARNING)
-    label = "'{}'".format(handler.name)
+            adapter.name, problem), hookenv.WARNING)
+    label = "'{}'".format(adapter.name)
     return '{} ({})'.format(label, problem) if problem else label
 
 
