@@ -16,7 +16,7 @@ says what it is:
    ``.ini`` is a file somewhere in the repository.
 4. Python: a dotted span whose first part is one of our packages
    (PACKAGES), a module of openstack_base or charm.openstack
-   (``services.reconcile``) or a class of theirs resolves, by parsing
+   (``services.run_or_stop``) or a class of theirs resolves, by parsing
    the source, to a module, or a function, class or constant in it, or
    a member of such a class; ``charm.<name>`` is also a member of the
    charm class (OpenStackCharm, MistralCharm). A trailing ``()`` is
@@ -525,7 +525,7 @@ juju config mistral debug=true vip=10.0.0.1 colour=blue
 tools/run-tests -e nope
 pytest local/tests/test_mistral_ha.py::test_nothing
 ```
-- `services.reconcile` → `services.run_or_stop`
+- `services.run_or_stop` → `services.yet_to_come`
 """
 
 

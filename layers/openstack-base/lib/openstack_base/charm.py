@@ -332,7 +332,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
         if missing or conflicting:
             self.render_configs(tls.configure(self))
             state.set_rendered(False)
-            return self.reconcile()
+            return self.run_or_stop_services()
         if incomplete:
             return None
         frontend = tls.configure(self)
@@ -347,7 +347,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
         state.set_rendered(True)
         if self.migrate_database():
             self.restarts.request(self.daemon_names)
-        self.reconcile()
+        self.run_or_stop_services()
 
     def render_configs(self, frontend):
         """Write every config file; the paths whose content changed."""
@@ -357,8 +357,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return (state.rendered() and self.database_migrated() and
                 not state.paused())
 
-    def reconcile(self):
-        services.reconcile(self, self.should_run(), self.port_wait_seconds)
+    def run_or_stop_services(self):
+        services.run_or_stop(self, self.should_run(), self.port_wait_seconds)
 
     # --- database ---------------------------------------------------------
     def database_migrated(self):
@@ -384,12 +384,12 @@ class OpenStackCharm(metaclass=CharmRegistry):
         self.relations['cluster'].announce_paused(False)
         if self.config_problems() or self.relation_problems():
             services.write_daemons(self)
-            return self.reconcile()
+            return self.run_or_stop_services()
         self.converge()
 
     def restart_services(self, names=None):
         self.restarts.request(names or self.services)
-        self.reconcile()
+        self.run_or_stop_services()
 
     def workload_status(self):
         return status.workload_status(self)

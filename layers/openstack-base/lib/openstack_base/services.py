@@ -71,7 +71,7 @@ class Restarts:
         return pending
 
 
-def reconcile(charm, run, wait_seconds):
+def run_or_stop(charm, run, wait_seconds):
     """Run or stop every service; restart the pending ones; wait for the
     ports of what started, so that "Unit is ready" means the API
     answers."""

@@ -98,7 +98,7 @@ def upgrade(charm):
                     hookenv.ERROR)
         state.set_upgrade_failure((charm.config.get('openstack-origin'),
                                    str(error)))
-        charm.reconcile()       # the old release serves on
+        charm.run_or_stop_services()    # the old release serves on
         raise UpgradeFailed(str(error))
     state.set_upgrade_failure(None)
     replace_charm_instance(type(charm).family_root(), upgraded)
