@@ -113,11 +113,12 @@ class FakeInit:
         self.calls = []
         self.ports_open = True
         self.waited = []
-        self.unit_dir = str(tmp_path / 'init')
-        os.makedirs(self.unit_dir)
+        self.definitions_dir = str(tmp_path / 'init')
+        os.makedirs(self.definitions_dir)
         monkeypatch.setattr(daemons, 'uses_systemd', lambda: False)
-        monkeypatch.setattr(daemons, 'unit_path',
-                            lambda name: os.path.join(self.unit_dir, name))
+        monkeypatch.setattr(daemons, 'definition_path',
+                            lambda name: os.path.join(self.definitions_dir,
+                                                      name))
         verbs = {
             'start': lambda n: self._do('start', n, self._start),
             'stop': lambda n: self._do('stop', n, self.running.discard),
@@ -149,7 +150,7 @@ class FakeInit:
 
     def _remove(self, name):
         self._do('stop', name, self.running.discard)
-        os.unlink(os.path.join(self.unit_dir, name))
+        os.unlink(os.path.join(self.definitions_dir, name))
 
     def _start(self, name):
         if name not in self.failing:

@@ -1,6 +1,6 @@
 """What the charm tells the init system: systemd reloads after any change
-to the unit files, removal included, and is asked where a packaged
-service's unit is."""
+to the definitions, removal included, and is asked where a packaged
+service's definition is."""
 
 import os
 
@@ -15,10 +15,10 @@ def test_removing_a_daemon_reloads_systemd(unit, monkeypatch):
     monkeypatch.setattr(base_charm, 'usable_cpus', lambda: 4)
     unit.relate_all()
     unit.charm(**{'worker-multiplier': 0.5}).converge()
-    assert 'mistral-engine-2' in os.listdir(unit.init.unit_dir)
+    assert 'mistral-engine-2' in os.listdir(unit.init.definitions_dir)
     reloads.clear()
     unit.charm(**{'worker-multiplier': 0.25}).converge()
-    assert 'mistral-engine-2' not in os.listdir(unit.init.unit_dir)
+    assert 'mistral-engine-2' not in os.listdir(unit.init.definitions_dir)
     assert reloads == [True]
 
 

@@ -27,13 +27,14 @@ def test_stale_daemons_are_found_by_their_marker(unit, monkeypatch):
     monkeypatch.setattr(base_charm, 'usable_cpus', lambda: 2)
     unit.relate_all()
     unit.charm(**{'worker-multiplier': 2}).converge()
-    assert os.path.exists(os.path.join(unit.init.unit_dir,
+    assert os.path.exists(os.path.join(unit.init.definitions_dir,
                                        'mistral-engine-3'))
     # Not the charm's: same prefix, no marker.
-    with open(os.path.join(unit.init.unit_dir, 'mistral-other'), 'w') as f:
+    other = os.path.join(unit.init.definitions_dir, 'mistral-other')
+    with open(other, 'w') as f:
         f.write('#!/bin/sh\n')
     unit.charm(**{'worker-multiplier': None}).converge()
-    left = sorted(os.listdir(unit.init.unit_dir))
+    left = sorted(os.listdir(unit.init.definitions_dir))
     assert 'mistral-engine-3' not in left and 'mistral-engine-2' in left
     assert 'mistral-other' in left
 

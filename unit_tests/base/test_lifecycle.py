@@ -156,7 +156,7 @@ def test_worker_multiplier_scales_processes(unit, monkeypatch):
     assert 'mistral-executor-2' not in unit.init.running
     assert 'mistral-engine-2' not in unit.init.running
     import os.path
-    assert not os.path.exists(os.path.join(unit.init.unit_dir,
+    assert not os.path.exists(os.path.join(unit.init.definitions_dir,
                                            'mistral-engine-2'))
 
 

@@ -69,7 +69,7 @@ def test_install_leaves_everything_stopped(story):
     run(story, 'install')
     assert 'mistral-engine' in story.installed
     assert 'haproxy' in story.installed
-    assert sorted(os.listdir(story.init.unit_dir)) == [
+    assert sorted(os.listdir(story.init.definitions_dir)) == [
         'mistral-api', 'mistral-cron-trigger', 'mistral-engine',
         'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
     assert story.init.running == set()
@@ -502,7 +502,7 @@ def test_the_database_session_timeout_can_be_left_to_the_server(story):
 
 def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
         story, monkeypatch):
-    # systemd does not run here: read the unit files it would load
+    # systemd does not run here: read the definitions it would load
     from openstack_base import daemons
     monkeypatch.setattr(daemons, 'uses_systemd', lambda: True)
     run(story, 'install')
@@ -510,9 +510,10 @@ def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
     names = [d.name for d in story.charm().daemons()]
     assert 'mistral-engine' in names and 'mistral-executor' in names
     for name in names:
-        unit = configparser.ConfigParser(interpolation=None, strict=False)
-        unit.read(os.path.join(story.init.unit_dir, name))
-        service = unit['Service']
+        definition = configparser.ConfigParser(interpolation=None,
+                                               strict=False)
+        definition.read(os.path.join(story.init.definitions_dir, name))
+        service = definition['Service']
         assert service['Restart'] == 'on-failure', name
         assert int(service['RestartSec']) <= 10, name
         assert service['ExecStart'].startswith('/usr/bin/mistral-server ')

@@ -3,9 +3,10 @@
 The charm decides how each payload process runs (command line, user,
 how many of them) instead of trusting the package's unit files, whose
 choices differ between distributions (Debian runs mistral-api under
-uwsgi on the public port, for one). A daemon becomes a systemd unit in
-/etc/systemd/system where systemd is init, or an LSB init script in
-/etc/init.d elsewhere; both are written from templates of this layer.
+uwsgi on the public port, for one). A daemon's definition is a systemd
+unit file in /etc/systemd/system where systemd is init, or an LSB init
+script in /etc/init.d elsewhere; both are written from templates of
+this layer.
 """
 
 import collections
@@ -31,7 +32,7 @@ def uses_systemd():
     return os.path.isdir('/run/systemd/system')
 
 
-def unit_path(name):
+def definition_path(name):
     if uses_systemd():
         return os.path.join(SYSTEMD_DIR, '{}.service'.format(name))
     return os.path.join(INITD_DIR, name)
@@ -41,17 +42,17 @@ def template_name():
     return 'daemon.service' if uses_systemd() else 'daemon.init'
 
 
-def unit_mode():
+def definition_mode():
     return 0o644 if uses_systemd() else 0o755
 
 
 def managed_names(charm_name, candidates):
-    """The daemons among candidates whose unit file this charm wrote."""
+    """The daemons among candidates whose definition this charm wrote."""
     marker = MARKER.format(charm_name)
     found = []
     for name in candidates:
         try:
-            with open(unit_path(name)) as f:
+            with open(definition_path(name)) as f:
                 if marker in f.read():
                     found.append(name)
         except OSError:
@@ -120,10 +121,10 @@ def at_once(verb, names):
 
 def remove(name):
     """Stop a daemon and delete its definition."""
-    if os.path.exists(unit_path(name)):
+    if os.path.exists(definition_path(name)):
         stop(name)
         set_enabled(name, False)
-        os.unlink(unit_path(name))
+        os.unlink(definition_path(name))
         if not uses_systemd():
             subprocess.call(['update-rc.d', '-f', name, 'remove'],
                             stdout=subprocess.DEVNULL,

@@ -31,8 +31,8 @@ def write_daemons(charm):
             daemons.template_name(), {'daemon': daemon, 'marker': marker},
             charm.release)
         if rendering.write_if_changed(
-                daemons.unit_path(daemon.name), content,
-                mode=daemons.unit_mode()):
+                daemons.definition_path(daemon.name), content,
+                mode=daemons.definition_mode()):
             changed.add(daemon.name)
     removed = stale_daemons(charm)
     for name in removed:
@@ -50,7 +50,7 @@ def stale_daemons(charm):
     marker in the definitions under the charm's name, not by guessing
     names."""
     wanted = set(charm.daemon_names)
-    pattern = daemons.unit_path(charm.name + '*')
+    pattern = daemons.definition_path(charm.name + '*')
     candidates = {os.path.basename(p).split('.service')[0]
                   for p in glob.glob(pattern)}
     return sorted(n for n in daemons.managed_names(charm.name, candidates)
