@@ -107,7 +107,7 @@ class FakeInit:
     """The init system, in memory: which daemons run, what was done."""
 
     def __init__(self, tmp_path, monkeypatch):
-        from openstack_base import daemons
+        from openstack_base import daemons, init_system, probes
         self.running = set()
         self.failing = set()        # services whose start fails
         self.calls = []
@@ -115,7 +115,7 @@ class FakeInit:
         self.waited = []
         self.definitions_dir = str(tmp_path / 'init')
         os.makedirs(self.definitions_dir)
-        monkeypatch.setattr(daemons, 'uses_systemd', lambda: False)
+        monkeypatch.setattr(init_system, 'uses_systemd', lambda: False)
         monkeypatch.setattr(daemons, 'definition_path',
                             lambda name: os.path.join(self.definitions_dir,
                                                       name))
@@ -125,22 +125,28 @@ class FakeInit:
             'restart': lambda n: self._do('restart', n, self.running.add),
         }
         fakes = {
-            'running': lambda n: n in self.running,
-            'stop': verbs['stop'],
-            'restart': verbs['restart'],
-            'set_enabled': lambda n, on: None,
-            'reload_definitions': lambda: None,
-            'remove': self._remove,
-            'port_open': lambda address, port: self.ports_open,
-            'http_answers': lambda address, port, tls=False: self.ports_open,
-            'wait_for_http': lambda address, port, tls, timeout, give_up:
-                self.waited.append(('http', port)),
-            'wait_for_ports': self._wait_for_ports,
-            'at_once': lambda verb, names: {
-                n: verbs[verb](n) for n in names},
+            init_system: {
+                'running': lambda n: n in self.running,
+                'stop': verbs['stop'],
+                'restart': verbs['restart'],
+                'set_enabled': lambda n, on: None,
+                'reload_definitions': lambda: None,
+                'at_once': lambda verb, names: {
+                    n: verbs[verb](n) for n in names},
+            },
+            probes: {
+                'port_open': lambda address, port: self.ports_open,
+                'http_answers': lambda address, port, tls=False:
+                    self.ports_open,
+                'wait_for_http': lambda address, port, tls, timeout, give_up:
+                    self.waited.append(('http', port)),
+                'wait_for_ports': self._wait_for_ports,
+            },
+            daemons: {'remove': self._remove},
         }
-        for name, fake in fakes.items():
-            monkeypatch.setattr(daemons, name, fake)
+        for module, module_fakes in fakes.items():
+            for name, fake in module_fakes.items():
+                monkeypatch.setattr(module, name, fake)
 
     def _wait_for_ports(self, ports, timeout, give_up):
         if give_up():

@@ -5,12 +5,12 @@ service's definition is."""
 import os
 
 from openstack_base import charm as base_charm
-from openstack_base import daemons, nrpe
+from openstack_base import init_system, nrpe
 
 
 def test_removing_a_daemon_reloads_systemd(unit, monkeypatch):
     reloads = []
-    monkeypatch.setattr(daemons, 'reload_definitions',
+    monkeypatch.setattr(init_system, 'reload_definitions',
                         lambda: reloads.append(True))
     monkeypatch.setattr(base_charm, 'usable_cpus', lambda: 4)
     unit.relate_all()
@@ -36,7 +36,7 @@ def fake_systemctl(tmp_path, monkeypatch, loaded):
         'echo not-found\n'.format(asked, ' '.join(loaded)))
     script.chmod(0o755)
     monkeypatch.setenv('PATH', '{}:{}'.format(tmp_path, os.environ['PATH']))
-    monkeypatch.setattr(daemons, 'uses_systemd', lambda: True)
+    monkeypatch.setattr(init_system, 'uses_systemd', lambda: True)
     return asked
 
 
@@ -44,8 +44,8 @@ def test_systemd_is_asked_whether_it_knows_a_service(tmp_path, monkeypatch):
     # packages install their units in /lib or /usr/lib/systemd/system
     asked = fake_systemctl(tmp_path, monkeypatch,
                            ['nagios-nrpe-server.service'])
-    assert daemons.defined('nagios-nrpe-server')
-    assert not daemons.defined('no-such-daemon')
+    assert init_system.defined('nagios-nrpe-server')
+    assert not init_system.defined('no-such-service')
     assert asked.read_text().splitlines()[0] == (
         'show --property=LoadState --value nagios-nrpe-server.service')
 

@@ -75,7 +75,7 @@ def test_the_upgraded_instance_serves_the_rest_of_the_hook(
 def test_daemons_restart_together(tmp_path, monkeypatch):
     # Each fake `service` waits until every one of them has begun: run
     # one after another, the first would give up and fail.
-    from openstack_base import daemons
+    from openstack_base import init_system
     names = ['mistral-api', 'mistral-engine', 'mistral-executor']
     service = tmp_path / 'service'
     service.write_text(
@@ -89,8 +89,8 @@ def test_daemons_restart_together(tmp_path, monkeypatch):
     service.chmod(0o755)
     (tmp_path / 'begun').mkdir()
     monkeypatch.setenv('PATH', '{}:{}'.format(tmp_path, os.environ['PATH']))
-    monkeypatch.setattr(daemons, 'uses_systemd', lambda: False)
-    assert daemons.at_once('restart', names) == dict.fromkeys(names, True)
+    monkeypatch.setattr(init_system, 'uses_systemd', lambda: False)
+    assert init_system.at_once('restart', names) == dict.fromkeys(names, True)
     assert sorted(os.listdir(tmp_path / 'begun')) == [
         name + '.restart' for name in names]
 

@@ -225,10 +225,10 @@ def test_restarting_nothing_waits_for_nothing(unit):
 
 
 def test_ready_means_a_backend_answers_through_haproxy(unit, monkeypatch):
-    from openstack_base import daemons
+    from openstack_base import probes
     unit.relate_all()
     unit.charm().converge()
-    monkeypatch.setattr(daemons, 'http_answers', lambda a, p, tls=False:
+    monkeypatch.setattr(probes, 'http_answers', lambda a, p, tls=False:
                         False)
     assert unit.charm().workload_status() == (
         'waiting', 'API not yet answering on 8989')

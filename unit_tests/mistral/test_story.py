@@ -503,8 +503,8 @@ def test_the_database_session_timeout_can_be_left_to_the_server(story):
 def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
         story, monkeypatch):
     # systemd does not run here: read the definitions it would load
-    from openstack_base import daemons
-    monkeypatch.setattr(daemons, 'uses_systemd', lambda: True)
+    from openstack_base import init_system
+    monkeypatch.setattr(init_system, 'uses_systemd', lambda: True)
     run(story, 'install')
     relate_core(story)
     names = [d.name for d in story.charm().daemons()]

@@ -6,7 +6,7 @@ import subprocess
 
 from charmhelpers.core import hookenv
 
-from openstack_base import daemons, releases
+from openstack_base import init_system, releases
 
 MIGRATED = 'db-migrated-release'
 
@@ -28,7 +28,7 @@ def run(charm):
     hookenv.status_set('maintenance', 'Migrating the database')
     hookenv.log('Migrating the database to {}'.format(charm.release),
                 hookenv.INFO)
-    daemons.at_once('stop', charm.daemon_names)
+    init_system.at_once('stop', charm.daemon_names)
     for cmd in charm.db_migration_cmds:
         subprocess.check_call(cmd, stdout=subprocess.DEVNULL)
     hookenv.leader_set({MIGRATED: charm.release})

@@ -3,7 +3,7 @@ API port, rewritten (and nrpe restarted) only when they change."""
 
 from charms.reactive.helpers import data_changed
 
-from openstack_base import daemons
+from openstack_base import init_system
 
 NAGIOS_PLUGINS = '/usr/lib/nagios/plugins/'
 
@@ -42,6 +42,6 @@ def update_checks(charm, nrpe):
     for name, (description, command) in sorted(wanted.items()):
         nrpe.add_check(command, name, description, context, groups)
     nrpe.updated()
-    if daemons.defined('nagios-nrpe-server'):
-        daemons.restart('nagios-nrpe-server')
+    if init_system.defined('nagios-nrpe-server'):
+        init_system.restart('nagios-nrpe-server')
     return True

@@ -8,7 +8,7 @@ import os
 
 from charmhelpers.core import hookenv
 
-from openstack_base import daemons, rendering
+from openstack_base import daemons, init_system, probes, rendering
 
 # haproxy listens on the public port on every unit and reaches each unit
 # on backend = public - 10, where the API listens, or, with TLS, the
@@ -41,7 +41,7 @@ def write_daemons(charm):
         # systemd keeps the units it loaded until daemon-reload: a
         # removed one stays listed, systemctl warning that its file
         # "changed on disk".
-        daemons.reload_definitions()
+        init_system.reload_definitions()
     return changed
 
 
@@ -77,22 +77,22 @@ def run_or_stop(charm, run, wait_seconds):
     answers."""
     restarts = charm.restarts.take()
     if not run:
-        daemons.at_once('stop', [n for n in charm.services
-                                 if daemons.running(n)])
+        init_system.at_once('stop', [n for n in charm.services
+                                     if init_system.running(n)])
         return
     to_restart = [n for n in charm.services
-                  if n in restarts and daemons.running(n)]
-    to_start = [n for n in charm.services if not daemons.running(n)]
+                  if n in restarts and init_system.running(n)]
+    to_start = [n for n in charm.services if not init_system.running(n)]
     if to_restart or to_start:
         hookenv.status_set('maintenance', ', '.join(
             '{} {}'.format(verb, ' '.join(names)) for verb, names in
             (('Restarting', to_restart), ('Starting', to_start)) if names))
     for name in charm.services:
-        daemons.set_enabled(name, True)
-    done = daemons.at_once('restart', to_restart)
-    done.update(daemons.at_once('start', to_start))
+        init_system.set_enabled(name, True)
+    done = init_system.at_once('restart', to_restart)
+    done.update(init_system.at_once('start', to_start))
     started = [n for n in charm.services
-               if done.get(n) and daemons.running(n)]
+               if done.get(n) and init_system.running(n)]
     failed = [n for n in charm.services if n in done and n not in started]
     if failed:
         # The unit cannot be ready: status names them at once, and no
@@ -108,19 +108,19 @@ def wait_for(charm, started, wait_seconds):
     """Wait for the ports of what started, giving up as soon as one of
     those services dies."""
     def died():
-        return not all(daemons.running(n) for n in started)
+        return not all(init_system.running(n) for n in started)
     waits = [p for name, p in charm.ports_to_check() if name in started]
-    if waits and daemons.wait_for_ports(waits, wait_seconds, died):
+    if waits and probes.wait_for_ports(waits, wait_seconds, died):
         # haproxy accepts before its health checks find a backend.
         for port in charm.public_ports:
-            daemons.wait_for_http('127.0.0.1', port, charm.tls_enabled,
-                                  wait_seconds, died)
+            probes.wait_for_http('127.0.0.1', port, charm.tls_enabled,
+                                 wait_seconds, died)
 
 
 def stop_all(names):
-    daemons.at_once('stop', names)
+    init_system.at_once('stop', names)
     for name in names:
-        daemons.set_enabled(name, False)
+        init_system.set_enabled(name, False)
 
 
 def open_ports(ports):

@@ -5,7 +5,7 @@ the API answers. Assessed once, at the end of every hook."""
 from charmhelpers.core import hookenv
 from charms.reactive.helpers import data_changed
 
-from openstack_base import daemons, policyd, state, upgrades
+from openstack_base import init_system, policyd, probes, state, upgrades
 
 SERIES_UPGRADE_MESSAGE = 'Ready for do-release-upgrade and reboot. Set ' \
     'complete when finished.'
@@ -94,19 +94,19 @@ def _workload_status(charm):
 
 def service_status(charm):
     """Why the running services do not serve yet, or None."""
-    stopped = [s for s in charm.services if not daemons.running(s)]
+    stopped = [s for s in charm.services if not init_system.running(s)]
     if stopped:
         return 'blocked', 'Services not running that should be: ' \
             '{}'.format(', '.join(stopped))
     closed = ['{} ({})'.format(port, service)
               for service, (address, port) in charm.ports_to_check()
-              if not daemons.port_open(address, port)]
+              if not probes.port_open(address, port)]
     if closed:
         return 'blocked', 'Ports which should be open, but are not: ' \
             '{}'.format(', '.join(closed))
     silent = [str(port) for port in charm.public_ports
-              if not daemons.http_answers('127.0.0.1', port,
-                                          charm.tls_enabled)]
+              if not probes.http_answers('127.0.0.1', port,
+                                         charm.tls_enabled)]
     if silent:
         return 'waiting', 'API not yet answering on {}'.format(
             ', '.join(silent))
