@@ -11,7 +11,7 @@ from openstack_base.state import INSTALLED, PAUSED, RENDERED
 
 PAYLOAD = ['mistral-api', 'mistral-cron-trigger', 'mistral-engine',
            'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
-FRONTENDS = ['haproxy', 'memcached']
+PACKAGED = ['haproxy', 'memcached']
 
 
 def ini(path):
@@ -26,7 +26,7 @@ def test_first_converge_migrates_then_starts_everything(unit):
     charm.converge()
     assert [c[-1] for c in unit.sync_calls] == ['head', 'populate']
     assert unit.juju.leader_data['db-migrated-release'] == 'zed'
-    assert unit.init.actions('start') == sorted(PAYLOAD + FRONTENDS)
+    assert unit.init.actions('start') == sorted(PAYLOAD + PACKAGED)
     assert flags.is_flag_set(RENDERED)
 
 
@@ -142,7 +142,7 @@ def test_pause_and_resume(unit):
     assert unit.init.running == set()
     assert charm.workload_status()[0] == 'maintenance'
     charm.resume()
-    assert unit.init.running == set(PAYLOAD + FRONTENDS)
+    assert unit.init.running == set(PAYLOAD + PACKAGED)
 
 
 def test_worker_multiplier_scales_processes(unit, monkeypatch):
@@ -272,7 +272,7 @@ def test_incomplete_relation_keeps_services_on_last_good_config(unit):
     charm = unit.charm(debug=True)
     charm.converge()
     assert unit.init.calls == []
-    assert unit.init.running == set(PAYLOAD + FRONTENDS)
+    assert unit.init.running == set(PAYLOAD + PACKAGED)
     assert open(unit.conf).read() == before
     assert charm.workload_status() == (
         'waiting', "Incomplete relations: 'shared-db'")

@@ -141,5 +141,5 @@ def wanted_packages(charm):
     """The payload, the packaged services and what the archive has of the
     optional packages (the status log says what is missing)."""
     found = [p for p in charm.optional_packages if in_archive(p)]
-    return (list(charm.packages) + list(charm.frontend_services) +
+    return (list(charm.packages) + list(charm.packaged_services) +
             list(charm.token_cache_packages) + found)

@@ -87,9 +87,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     config_checks = options.CHECKS
     config_free = options.FREE
     config_companions = options.COMPANIONS
-    # Packaged services run on every unit: the API frontend and the token
-    # cache; and what else the token cache needs.
-    frontend_services = ['haproxy', 'memcached']
+    # Packaged services run on every unit: haproxy in front of the API and
+    # the token cache; and what else the token cache needs.
+    packaged_services = ['haproxy', 'memcached']
     token_cache_packages = ['python3-memcache']
     haproxy_conf = '/etc/haproxy/haproxy.cfg'
     memcached_conf = '/etc/memcached.conf'
@@ -240,7 +240,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
     @property
     def services(self):
         """Every service this unit runs now."""
-        return (self.daemon_names + list(self.frontend_services) +
+        return (self.daemon_names + list(self.packaged_services) +
                 (list(self.tls_services) if self.tls_enabled else []))
 
     @property

@@ -29,7 +29,7 @@ def wait_for_ports(endpoints, timeout, give_up=lambda: False):
 
 def http_answers(address, port, tls=False):
     """True when an HTTP(S) server answers GET / there (any status):
-    through haproxy that means a backend is up, not just the frontend."""
+    through haproxy that means a backend is up, not just haproxy."""
     if tls:
         context = ssl.create_default_context()
         context.check_hostname = False

@@ -12,7 +12,7 @@ from openstack_base import daemons, init_system, probes, rendering
 
 # haproxy listens on the public port on every unit and reaches each unit
 # on backend = public - 10, where the API listens, or, with TLS, the
-# frontend (apache2), which hands on to the API on api = public - 20.
+# TLS frontend (apache2), which hands on to the API on api = public - 20.
 Ports = collections.namedtuple('Ports', 'public backend api')
 
 
