@@ -118,13 +118,13 @@ class Cli:
         for name, text in (
                 ('remove-unit', 'departed/broken, stop, then its machine '
                  'goes'),
-                ('kill-unit', 'its host loses power (every process killed '
+                ('kill-unit', 'its machine loses power (every process killed '
                  'at once)'),
-                ('revive-unit', 'boot a killed host; the agent runs start '
+                ('revive-unit', 'boot a killed machine; the agent runs start '
                  'and config-changed'),
-                ('cut-unit', 'its host loses its network (its processes '
+                ('cut-unit', 'its machine loses its network (its processes '
                  'live on)'),
-                ('reconnect-unit', 'plug a cut off host back')):
+                ('reconnect-unit', 'plug a cut off machine back')):
             unit_command = sub.add_parser(name, help=text)
             unit_command.add_argument('units', nargs='+', metavar='unit')
         for name in ('relate', 'remove-relation'):

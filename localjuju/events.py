@@ -97,7 +97,7 @@ def next_event(state, units=None):
         if record.get('power', 'on') != 'on' or \
                 record.get('network', 'up') != 'up' or \
                 record.get('life', 'alive') != 'alive':
-            continue  # a dead or cut off host's agent, or one leaving
+            continue  # a dead or cut off machine's agent, or one leaving
         if record.get('error'):
             continue
         for rel_id, relation in m.relations_of(state, m.app_of(unit)):

@@ -1,16 +1,16 @@
-"""Units leaving and hosts failing, and leadership as Juju keeps it.
+"""Units leaving and machines failing, and leadership as Juju keeps it.
 
 remove-unit, kill-unit, revive-unit, cut-unit, reconnect-unit; one
 leader, a lease, an election.
 
 Leadership: the leader holds a lease of ``LOCAL_JUJU_LEASE`` seconds
 (default 15) that its agent renews while it lives. When the leader is
-removed or its host is killed, the lease runs out that long after, and
+removed or its machine is killed, the lease runs out that long after, and
 the lowest-numbered live unit is elected: it runs ``leader-elected``, the
 other live units ``leader-settings-changed``. The operation that lost the
 leader waits for the election, so its caller sees the new leader.
 
-A killed host (``kill-unit``) loses power: every process in its
+A killed machine (``kill-unit``) loses power: every process in its
 namespaces is SIGKILLed at once, its addresses go, its agent is ``lost``
 and runs no hook; it stays in its relations, as a dead machine's unit
 does in Juju. ``revive-unit`` boots it: a fresh /run and network, no
@@ -18,7 +18,7 @@ service starts by itself (no init system runs rc scripts here), then the
 agent runs ``start`` and ``config-changed`` as Juju's uniter does after
 a reboot; the charm starts its services there.
 
-A cut-off host (``cut-unit``) keeps running with its cable unplugged:
+A cut-off machine (``cut-unit``) keeps running with its cable unplugged:
 its services live on but reach nothing beyond loopback and nobody
 reaches them; its agent cannot reach the controller, so it is ``lost``,
 runs no hook, and a leader's lease runs out. ``reconnect-unit`` plugs it
@@ -52,7 +52,7 @@ class Lifecycle:
     """The Controller's unit life operations (mixed into Controller)."""
 
     def _owner(self, unit):
-        """Who holds a unit's address lease on this machine."""
+        """Who holds a unit's address lease on this host."""
         return '{}:{}:{}'.format(self.model.root, self.model.name, unit)
 
     def _charm_unit(self, unit):
@@ -125,10 +125,10 @@ class Lifecycle:
 
     # -- kill-unit, revive-unit ------------------------------------------
     def kill_unit(self, unit, wait=True):
-        """The unit's host loses power: all its processes die at once."""
+        """The unit's machine loses power: all its processes die at once."""
         state, record = self._charm_unit(unit)
         machine_of(self.model, state, unit).power_off()
-        self._lose_agent(unit, wait, 'host killed', power='off',
+        self._lose_agent(unit, wait, 'machine killed', power='off',
                          workload=records.status(
                              'unknown', 'agent lost, see `status`'))
 
@@ -145,7 +145,7 @@ class Lifecycle:
             self.elect(app)
 
     def revive_unit(self, unit):
-        """Power the host on again; the agent runs start, config-changed."""
+        """Power the machine on again; the agent runs start, config-changed."""
         state, record = self._charm_unit(unit)
         if record.get('power', 'on') == 'on':
             raise OperationError('unit "{}" is not killed'.format(unit))
@@ -154,7 +154,7 @@ class Lifecycle:
         machine.power_on()
         with self.model.edit() as state:
             state['units'][unit].update(power='on', agent='idle')
-        self.out('{}: host booted'.format(unit))
+        self.out('{}: machine booted'.format(unit))
         for hook in ('start', 'config-changed'):
             if not self.runner.run_hook(unit, hook):
                 break
@@ -163,13 +163,13 @@ class Lifecycle:
 
     # -- cut-unit, reconnect-unit -----------------------------------------
     def cut_unit(self, unit, wait=True):
-        """The unit's host loses its network, its processes live on."""
+        """The unit's machine loses its network, its processes live on."""
         state, record = self._charm_unit(unit)
         machine_of(self.model, state, unit).net.cut()
         self._lose_agent(unit, wait, 'network cut', network='cut')
 
     def reconnect_unit(self, unit):
-        """Plug the host back: the agent runs the hooks it missed."""
+        """Plug the machine back: the agent runs the hooks it missed."""
         state, record = self._charm_unit(unit)
         if record.get('network', 'up') == 'up':
             raise OperationError('unit "{}" is not cut off'.format(unit))

@@ -1,8 +1,9 @@
-"""A unit's machine: a host of its own, in persistent namespaces.
+"""A unit's machine, made of persistent namespaces.
 
 Mount and UTS namespaces are kept alive by bind-mounting them onto files
 in a private directory (``unshare --mount=FILE --uts=FILE``); the network
-namespace is ``localjuju.network.Host`` (its own address on the bridge).
+namespace is ``localjuju.network.MachineNetwork`` (its own address on
+the bridge).
 Every hook, action and service of the unit is entered with ``nsenter``
 into all three. In it the unit has its own copies of the directories a
 charm and its services write, a fresh tmpfs /run (pidfiles included), its
@@ -16,7 +17,7 @@ import signal
 import subprocess
 
 from localjuju import JUJU_VERSION
-from localjuju import hostfiles
+from localjuju import machinefiles
 from localjuju import model as m
 from localjuju import network
 from localjuju import processes
@@ -83,8 +84,8 @@ class Machine:
         self.uts_file = self.ns_file + '.uts'
         # Units of a model made before per-unit networks (or the tests'
         # hand-made records at 127.0.0.1) stay on the host's network.
-        self.net = network.Host(address) if network.in_subnet(address) \
-            else None
+        self.net = (network.MachineNetwork(address)
+                    if network.in_subnet(address) else None)
 
     @property
     def hostname(self):
@@ -120,7 +121,7 @@ class Machine:
         dirs = [path for path in dirs if not on_run(path)]
         self._private_ns_dir()
         self._seed(dirs)
-        script = ['set -e'] + hostfiles.run_skeleton(run_dirs)
+        script = ['set -e'] + machinefiles.run_skeleton(run_dirs)
         if self.net is not None:
             script.append('mount -t sysfs sysfs /sys')
         script += self._system_overlays()
@@ -191,10 +192,10 @@ class Machine:
         os.makedirs(self.host_path(self.agent_dir), exist_ok=True)
         address = self.address if self.net else '127.0.1.1'
         for path, text in (
-                ('/etc/os-release', hostfiles.os_release()),
-                ('/etc/lsb-release', hostfiles.lsb_release()),
+                ('/etc/os-release', machinefiles.os_release()),
+                ('/etc/lsb-release', machinefiles.lsb_release()),
                 ('/etc/hostname', self.hostname + '\n'),
-                ('/etc/hosts', hostfiles.hosts(self.hostname, address))):
+                ('/etc/hosts', machinefiles.hosts(self.hostname, address))):
             self._host_mount_point(path, directory=False)
             with open(self.host_path(path), 'w') as out:
                 out.write(text)
@@ -265,7 +266,7 @@ class Machine:
                 run_dirs = stored.read().split()
         except OSError:
             run_dirs = []
-        script = ['set -e', 'umount -l /run'] + hostfiles.run_skeleton(
+        script = ['set -e', 'umount -l /run'] + machinefiles.run_skeleton(
             run_dirs)
         run(self.enter_command() + ['sh', '-c', '\n'.join(script)])
 
@@ -292,7 +293,7 @@ class Machine:
 
 def teardown(root):
     """After the last unit: release the ns dir, remove our mount points
-    (and the bridge, once no model on the machine has a unit host)."""
+    (and the bridge, once no model on the host has a machine)."""
     ns_dir = os.path.join(root, 'ns')
     if ns_dir in mount_points():
         run(['umount', ns_dir])

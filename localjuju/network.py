@@ -1,14 +1,14 @@
-"""The units' network: a bridge with no uplink, one namespace per unit host.
+"""The machines' network: a bridge with no uplink, a namespace per machine.
 
 Layout (``LOCAL_JUJU_SUBNET``, default 10.231.0.0/24): the bridge
 ``ljbr0`` holds the host's address (.1), where shared services listen;
-each unit host is a network namespace ``lj<N>`` whose ``eth0`` (a veth
+each unit's machine is a network namespace ``lj<N>`` whose ``eth0`` (a veth
 whose other end ``ljv<N>`` is on the bridge) has the address .N, N from
 11. Units have no default route and nothing is NATed or forwarded: a
 packet goes to loopback, to the bridge or to another unit, never
 further. Addresses are leased in the host's /run (they live as long as
 the namespaces: both are gone after a reboot) under a lock, so several
-models on one machine never share one.
+models on one host never share one.
 """
 
 import contextlib
@@ -53,7 +53,7 @@ def announce(address):
     next packet asks again instead of going to a veth that is gone (a
     stale entry costs a connect about 8 s of unanswered probes)."""
     for other in leases():
-        ip('-n', Host(other).netns, 'neigh', 'flush', 'to', address,
+        ip('-n', MachineNetwork(other).netns, 'neigh', 'flush', 'to', address,
            check=False)
     ip('neigh', 'flush', 'to', address, check=False)
 
@@ -69,7 +69,7 @@ def ensure_bridge():
 
 
 def remove_bridge():
-    """After the last unit host of every model is gone."""
+    """After the last machine of every model is gone."""
     if not leases() and link_exists(BRIDGE):
         ip('link', 'del', BRIDGE)
 
@@ -89,7 +89,7 @@ def _leases_locked():
 
 
 def leases():
-    """{address: owner} of every unit host on this machine."""
+    """{address: owner} of every machine on this host."""
     try:
         with open(LEASES) as stored:
             return json.load(stored)
@@ -111,9 +111,9 @@ def allocate(owner, wanted=None):
         if wanted and in_subnet(wanted) and wanted not in table:
             table[wanted] = owner
             return wanted
-        for host in SUBNET.hosts():
-            address = str(host)
-            if int(host) - int(SUBNET.network_address) < FIRST_UNIT:
+        for candidate in SUBNET.hosts():
+            address = str(candidate)
+            if int(candidate) - int(SUBNET.network_address) < FIRST_UNIT:
                 continue
             if address not in table:
                 table[address] = owner
@@ -122,10 +122,10 @@ def allocate(owner, wanted=None):
 
 
 def stale(address, holder):
-    """A lease left by a model whose state is gone and whose host is."""
+    """A lease left by a model whose state is gone and whose machine is."""
     root, model = holder.rsplit(':', 2)[:2]
     return not os.path.exists(os.path.join(root, model + '.json')) and \
-        not os.path.exists(Host(address).path)
+        not os.path.exists(MachineNetwork(address).path)
 
 
 def release(address):
@@ -133,8 +133,8 @@ def release(address):
         table.pop(address, None)
 
 
-# -- one unit's host --------------------------------------------------------
-class Host:
+# -- one machine's network -------------------------------------------------
+class MachineNetwork:
     """The network side of a unit's machine, at ``address``."""
 
     def __init__(self, address):
@@ -172,14 +172,14 @@ class Host:
         announce(self.address)  # a new veth: the address has a new MAC
 
     def power_off(self):
-        """The host is dark: its addresses gone, its cable unplugged (peers
+        """The machine is dark: its addresses gone, its cable unplugged (peers
         see timeouts, not refusals)."""
         ip('-n', self.netns, 'addr', 'flush', 'dev', 'eth0', check=False)
         ip('-n', self.netns, 'link', 'set', 'eth0', 'down', check=False)
         ip('link', 'set', self.veth, 'down', check=False)
 
     def cut(self):
-        """The host's cable unplugged, the host still running: its
+        """The machine's cable unplugged, the machine still running: its
         processes live on and reach nothing beyond loopback."""
         ip('link', 'set', self.veth, 'down')
 

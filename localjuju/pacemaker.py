@@ -1,6 +1,6 @@
-"""A pacemaker stand-in: each VIP on one live unit host running the clone.
+"""A pacemaker stand-in: each VIP on one live machine running the clone.
 
-It moves the VIP when that host or its clone service dies.
+It moves the VIP when that machine or its clone service dies.
 
 A provider (a harness's hacluster) writes a CIB file, JSON::
 
@@ -11,7 +11,7 @@ A provider (a harness's hacluster) writes a CIB file, JSON::
 and calls ``start(cib)``: a background monitor (``python -m
 localjuju.pacemaker CIB``, its pidfile and log next to the CIB) then
 checks every second whether each node is reachable (powered, its
-address on its interface, and its link up: a host unseen for ``token``
+address on its interface, and its link up: a machine unseen for ``token``
 seconds is lost, as corosync's token timeout declares a node dead; a cut
 off one loses quorum and stops its resources) and, every ``interval``
 seconds (the clone's ``op monitor interval``), ``service <clone>
@@ -19,7 +19,7 @@ status`` inside each node. A VIP whose holder fails moves to the first
 healthy node: removed from the old holder's interface (IPaddr2 stop),
 added to the new one's (IPaddr2 start), and the neighbours' ARP entries
 for it flushed (the gratuitous ARP's effect). A VIP no longer in the CIB
-is removed. Failover takes at most token + 1 s for a lost host and
+is removed. Failover takes at most token + 1 s for a lost machine and
 interval + 1 s for a dead service; a node put in standby
 (``set_standby``) gives its VIP up at the next tick. Only addresses in
 the units' subnet are ever added. ``stop(cib)`` removes every VIP and
@@ -123,15 +123,15 @@ def prefix(vip):
 
 
 def _remove(placed):
-    host = network.Host(placed['address'])
-    network.ip('-n', host.netns, 'addr', 'del', placed['prefix'], 'dev',
+    net = network.MachineNetwork(placed['address'])
+    network.ip('-n', net.netns, 'addr', 'del', placed['prefix'], 'dev',
                placed['nic'], check=False)
 
 
 def _add(cib, vip, address):
-    host = network.Host(address)
+    net = network.MachineNetwork(address)
     nic = vip.get('nic') or 'eth0'
-    network.ip('-n', host.netns, 'addr', 'replace', prefix(vip), 'dev',
+    network.ip('-n', net.netns, 'addr', 'replace', prefix(vip), 'dev',
                nic)
     network.announce(vip['ip'])
     return {'address': address, 'prefix': prefix(vip), 'nic': nic}

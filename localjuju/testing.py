@@ -77,7 +77,7 @@ def skip_unless_root(items):
             item.add_marker(skip)
 
 
-# One test session at a time owns the machine's test models: those under
+# One test session at a time owns the host's test models: those under
 # pytest's temporary roots. Any found when the session starts were left by
 # a session that was killed (a host that lost power keeps no fixture's
 # teardown), and would hold the bridge's addresses and the ports.
@@ -86,8 +86,8 @@ TEST_ROOTS = os.path.join(tempfile.gettempdir(), 'pytest-of-*')
 _session = []
 
 
-def claim_machine(progress=print):
-    """Take the machine for this test session (idempotent) and destroy the
+def claim_host(progress=print):
+    """Take the host for this test session (idempotent) and destroy the
     test models a killed session left. Raises RuntimeError while another
     session runs."""
     if _session:
@@ -98,7 +98,7 @@ def claim_machine(progress=print):
     except BlockingIOError:
         lock.close()
         raise RuntimeError('another test session of the local deployment '
-                           'is running on this machine (it holds {})'
+                           'is running on this host (it holds {})'
                            .format(SESSION_LOCK))
     _session.append(lock)  # held until the process exits
     for root in leftover_roots():
@@ -129,14 +129,14 @@ def destroy_leftover(root):
             machines.run(['umount', '-l', point])
     for address, holder in network.leases().items():
         if holder.startswith(root + ':'):
-            network.Host(address).destroy()
+            network.MachineNetwork(address).destroy()
             network.release(address)
     machines.teardown(root)
 
 
 @pytest.fixture
 def state_root(tmp_path, monkeypatch):
-    claim_machine()
+    claim_host()
     root = str(tmp_path / 'state')
     monkeypatch.setenv('LOCAL_JUJU_STATE', root)
     return root

@@ -14,8 +14,8 @@ the reason logged (``errors.log`` in its state dir, and the progress
 output). Valid data from ``LOCAL_JUJU_CLUSTER_COUNT`` (default 3) units:
 ``clustered: yes`` to every unit, and the result realised by the
 emulator's pacemaker stand-in (localjuju.pacemaker): each IPaddr2 VIP on
-one live unit where the clones' lsb services run, moved when that host
-or service dies.
+one live unit where the clones' lsb services run, moved when that
+unit's machine or service dies.
 """
 
 import ipaddress

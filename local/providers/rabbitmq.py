@@ -15,7 +15,7 @@ from localjuju.provider import Provider
 
 CONF = '/etc/rabbitmq/rabbitmq.conf'
 PORT = 5672
-# Loopback and the units' bridge only: nothing beyond this machine.
+# Loopback and the units' bridge only: nothing beyond this host.
 CONF_TEXT = ''.join('listeners.tcp.{} = {}:{}\n'.format(n, host, PORT)
                     for n, host in enumerate(support.LISTEN, 1))
 

@@ -16,7 +16,7 @@ from local.tests.fault_workload import Recorder
 from local.tests.mistral_site import FIGURES, PORT, VIP, Site, three_units
 from localjuju import network
 from localjuju.testing import (  # noqa: F401 (fixtures)
-    claim_machine, controller, deployed, skip_unless_root, state_root)
+    claim_host, controller, deployed, skip_unless_root, state_root)
 
 
 # Modules deploying Mistral (test_mistral_*) run after all others, so the
@@ -50,8 +50,8 @@ def mistral_site():
     live at a time, all removed at the end of the session."""
     site = Site()
     try:
-        claim_machine()
-        site.check_machine()
+        claim_host()
+        site.check_host()
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
     yield site

@@ -379,7 +379,7 @@ def scheduled_jobs():
 
 
 def restart_service(name):
-    """Restart one of the machine's shared services (RabbitMQ, a
+    """Restart one of the host's shared services (RabbitMQ, a
     database), as an operator's maintenance would."""
     subprocess.run(['service', name, 'restart'], check=True,
                    capture_output=True)

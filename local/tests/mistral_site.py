@@ -1,5 +1,5 @@
 """The deployments the Mistral functional tests share, one live at a time
-(they share the machine's services), in a state root of their own so that
+(they share the host's services), in a state root of their own so that
 a demo deployment's files are never touched. Each unit serves on its own
 address (``Deployment.address``), which the host reaches over the bridge.
 
@@ -58,13 +58,13 @@ READY = ('active', 'Unit is ready')
 VIP = '10.231.0.100'
 PORT = 8989
 HACLUSTER = 'mistral-hacluster'
-# pacemaker's bound for moving the VIP off a lost host: corosync's token
+# pacemaker's bound for moving the VIP off a lost machine: corosync's token
 # timeout (3 s) and the monitor's tick (1 s), see localjuju/pacemaker.py;
 # the issue allows at most 15 s.
 VIP_TOKEN, VIP_FAILOVER = 3, 4
 # When the other units' haproxy stops sending requests to a unit cut off
 # the network: the charm's backends check with haproxy's defaults (every
-# 2 s, down after 3 failures); a check of a host that drops packets takes
+# 2 s, down after 3 failures); a check of a machine that drops packets takes
 # the 2 s interval to fail, so a cut unit is down within 3 x (2 + 2) s.
 HAPROXY_DOWN = 12
 # Keep deployments after the session and reuse them in the next one: for
@@ -207,7 +207,7 @@ class Deployment:
         return parser
 
     def vip_holder(self, hacluster='mistral-hacluster'):
-        """The unit whose host holds the VIP now (pacemaker's placement),
+        """The unit whose machine holds the VIP now (pacemaker's placement),
         or None."""
         path = os.path.join(self.model.root, 'providers', hacluster,
                             'cib.json.placement')
@@ -257,7 +257,7 @@ class Site:
         self.root = root
         self.current = None
 
-    def check_machine(self):
+    def check_host(self):
         """Fail early with what to do, not deep inside a hook."""
         if not os.path.isdir(os.path.join(CHARM, 'hooks')):
             raise RuntimeError(
@@ -269,7 +269,7 @@ class Site:
                 return
         if machines.unit_namespaces_alive():
             raise RuntimeError(
-                'another local deployment is live on this machine (it would '
+                'another local deployment is live on this host (it would '
                 'hold port 8989 and the providers): remove it with '
                 '`python -m local destroy` (add `-m MODEL` for other '
                 'models) first')

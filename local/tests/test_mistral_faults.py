@@ -54,7 +54,7 @@ def non_leader(cloud):
 
 def test_a_unit_losing_power_loses_no_execution_nor_request(
         cloud, api, recorder):
-    # A host without the VIP: the API load through the VIP (10 requests/s,
+    # A machine without the VIP: the API load through the VIP (10 requests/s,
     # no retries) and the executions both ride it out.
     holder, victim = cloud.vip_holder(), non_leader(cloud)
     with Load(vip_client(cloud, api.url.split(':')[0])) as load:

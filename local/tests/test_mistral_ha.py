@@ -1,11 +1,11 @@
-"""High availability, shown: three Mistral units, each its own host,
+"""High availability, shown: three Mistral units, each its own machine,
 behind a VIP that hacluster's pacemaker moves, on one shared deployment
 (the MySQL one, grown to three units and related to hacluster).
 
 Stories, in order: three units active with one migration and the VIP in
 the catalog; the VIP spreads requests over every unit's API; the VIP's
-host lost under load (a host without the VIP lost, and the VIP's cut
-off, under load with executions running, are in test_mistral_faults.py);
+machine lost under load (a machine without the VIP lost, and the VIP's
+cut off, under load with executions running, are in test_mistral_faults.py);
 scale down (the leader goes) and back up
 with a cron trigger firing through the leader changes, then the new
 leader reconciles the workflows option; TLS at the VIP.
@@ -92,7 +92,7 @@ def revive(deployed, unit):
     assert deployed.wait_ready(unit=unit) == READY
 
 
-def test_the_vip_moves_off_a_lost_host_within_pacemakers_bound(cloud):
+def test_the_vip_moves_off_a_lost_machine_within_pacemakers_bound(cloud):
     holder = cloud.vip_holder()
     with Load(vip_client(cloud)) as load:
         load.run_for(10)
@@ -112,7 +112,7 @@ def test_the_vip_moves_off_a_lost_host_within_pacemakers_bound(cloud):
     # declared dead by corosync's token timeout, not sooner
     assert VIP_TOKEN - 0.5 <= moved_after <= VIP_FAILOVER + 1
     # requests succeed again right after the move: what failed is what
-    # was in flight on the dead host or sent before the VIP moved
+    # was in flight on the dead machine or sent before the VIP moved
     assert outage <= VIP_FAILOVER + 2, outage
     late = [ok for sent_at, ok, _ in load.results
             if sent_at > killed_at + moved_after + 2]

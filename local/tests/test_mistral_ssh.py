@@ -3,8 +3,8 @@
 key the charm installs from `ssh-private-key`, once per period, and no
 credential shows in a log, a status or an action's result.
 
-The machines are test hosts of their own: network namespaces on the
-units' bridge, each running its own sshd that accepts the job's key."""
+The machines are network namespaces of their own on the units' bridge,
+each running its own sshd that accepts the job's key."""
 
 import base64
 import os
@@ -58,10 +58,10 @@ def run(*command):
 
 
 @pytest.fixture(scope='module')
-def ssh_hosts(serving, tmp_path_factory):
+def ssh_machines(serving, tmp_path_factory):
     """Two machines on the bridge, each its own sshd, accepting the job's
     key for root: (addresses, private key PEM, work dir)."""
-    work = str(tmp_path_factory.mktemp('ssh-hosts'))
+    work = str(tmp_path_factory.mktemp('ssh-machines'))
     os.chmod(work, 0o755)
     run('ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
         work + '/host_key')
@@ -70,33 +70,33 @@ def ssh_hosts(serving, tmp_path_factory):
         '', '-C', 'juju-jobs', '-f', work + '/job_key')
     os.rename(work + '/job_key.pub', work + '/authorized_keys')
     os.makedirs('/run/sshd', exist_ok=True)   # sshd's privilege separation
-    hosts = []
+    nets = []
     try:
         for number in (1, 2):
-            address = network.allocate('{}:ssh-hosts:host-{}'.format(
+            address = network.allocate('{}:ssh-machines:machine-{}'.format(
                 serving.model.root, number))
-            host = network.Host(address)
-            host.create()
-            hosts.append(host)
+            net = network.MachineNetwork(address)
+            net.create()
+            nets.append(net)
             config = '{}/sshd-{}.conf'.format(work, address)
             with open(config, 'w') as out:
                 out.write(SSHD_CONFIG.format(address=address, work=work))
-            run('ip', 'netns', 'exec', host.netns, '/usr/sbin/sshd', '-f',
+            run('ip', 'netns', 'exec', net.netns, '/usr/sbin/sshd', '-f',
                 config, '-E', '{}/sshd-{}.log'.format(work, address))
         with open(work + '/job_key') as key:
-            yield [h.address for h in hosts], key.read(), work
+            yield [n.address for n in nets], key.read(), work
     finally:
-        for host in hosts:
-            pidfile = '{}/sshd-{}.pid'.format(work, host.address)
+        for net in nets:
+            pidfile = '{}/sshd-{}.pid'.format(work, net.address)
             if os.path.exists(pidfile):
                 with open(pidfile) as pid:
                     subprocess.run(['kill', pid.read().strip()])
-            host.destroy()
-            network.release(host.address)
+            net.destroy()
+            network.release(net.address)
 
 
 def marks(work, mark, address):
-    """How many times the job's command ran on the host at address."""
+    """How many times the job's command ran on the machine at address."""
     path = '{}/{}-{}'.format(work, mark, address)
     if not os.path.exists(path):
         return 0
@@ -104,9 +104,9 @@ def marks(work, mark, address):
         return len(seen.read().split())
 
 
-def test_a_scheduled_ssh_job_runs_on_each_host_once_per_period(
-        serving, ssh_hosts):
-    addresses, key, work = ssh_hosts
+def test_a_scheduled_ssh_job_runs_on_each_machine_once_per_period(
+        serving, ssh_machines):
+    addresses, key, work = ssh_machines
     mark = os.path.join(work, 'ran')
     jobs = yaml.safe_dump({
         'workflows': {'ssh_touch': JOB},
@@ -126,15 +126,15 @@ def test_a_scheduled_ssh_job_runs_on_each_host_once_per_period(
 
         def ran_on_both(times):
             return all(marks(work, 'ran', a) >= times for a in addresses)
-        wait_until(lambda: ran_on_both(1), 'the first run on both hosts',
+        wait_until(lambda: ran_on_both(1), 'the first run on both machines',
                    timeout=100)
         first = time.monotonic()
-        wait_until(lambda: ran_on_both(2), 'the second run on both hosts',
+        wait_until(lambda: ran_on_both(2), 'the second run on both machines',
                    timeout=80)
         period = time.monotonic() - first
         time.sleep(5)   # a duplicate would show now
         counts = {a: marks(work, 'ran', a) for a in addresses}
-        record('std.ssh job: runs per host {}, second period after {:.0f} '
+        record('std.ssh job: runs per machine {}, second period after {:.0f} '
                's'.format(counts, period))
         assert set(counts.values()) == {2}, counts
         listed = serving.controller.run_action(

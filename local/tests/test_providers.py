@@ -35,7 +35,7 @@ TIMINGS = {}
 
 
 def ensured(cls, tmp_path_factory):
-    # The fixtures that call this take mistral_site: it claims the machine
+    # The fixtures that call this take mistral_site: it claims the host
     # and removes what an interrupted session left (a deployment whose
     # providers still hold the ports).
     provider = cls(str(tmp_path_factory.mktemp(cls.application)))

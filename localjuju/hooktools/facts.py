@@ -68,7 +68,7 @@ def network_get(ctx, opts, args):
 
 def network_info(address):
     """The document Juju 3 prints for a unit on one interface."""
-    if network.in_subnet(address):  # a unit host on the bridge
+    if network.in_subnet(address):  # a unit's machine on the bridge
         cidr, interface = str(network.SUBNET), 'eth0'
     elif address.startswith('127.'):
         cidr, interface = '127.0.0.0/8', 'lo'

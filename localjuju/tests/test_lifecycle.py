@@ -1,6 +1,6 @@
 """remove-unit, kill-unit, revive-unit and leadership after a lease.
 
-With the toy charm, each unit a host serving on its own address."""
+With the toy charm, each unit a machine serving on its own address."""
 
 import os
 import subprocess
@@ -42,7 +42,7 @@ def ran(controller, unit, hook):
 
 def test_remove_leader_elects_another_after_the_lease(three):
     state = three.model.read()
-    host = machine_of(three.model, state, 'toy/0').net
+    net = machine_of(three.model, state, 'toy/0').net
     three.relate('toy', 'toydb')
     started = time.monotonic()
     three.remove_unit('toy/0')
@@ -70,7 +70,7 @@ def test_remove_leader_elects_another_after_the_lease(three):
     # the provider saw the unit leave
     assert sorted(state['relations']['1']['units']) == [
         'toy/1', 'toy/2', 'toydb/0']
-    assert not os.path.exists(host.path)
+    assert not os.path.exists(net.path)
 
 
 def test_the_election_does_not_wait_for_the_leaving_leaders_hooks(three):
@@ -86,7 +86,7 @@ def test_the_election_does_not_wait_for_the_leaving_leaders_hooks(three):
     assert three.model.read()['applications']['toy']['leader'] == 'toy/1'
 
 
-def test_kill_and_revive_a_host(three):
+def test_kill_and_revive_a_machine(three):
     state = three.model.read()
     address = state['units']['toy/0']['address']
     machine = machine_of(three.model, state, 'toy/0')
@@ -99,7 +99,7 @@ def test_kill_and_revive_a_host(three):
     assert state['units']['toy/0']['agent'] == 'lost'
     assert state['applications']['toy']['leader'] == 'toy/1'
     assert ran(three, 'toy/1', 'leader-elected')
-    # a dead host runs no hook
+    # a dead machine runs no hook
     before = len(hooks_seen(three, 'toy/0'))
     three.config('toy', ['greeting=hi'])
     assert len(hooks_seen(three, 'toy/0')) == before
@@ -118,7 +118,7 @@ def test_kill_a_follower_keeps_the_leader(three):
     three.kill_unit('toy/2')
     assert time.monotonic() - started < 2
     assert three.model.read()['applications']['toy']['leader'] == 'toy/0'
-    three.remove_unit('toy/2')  # a dead host's unit can be removed
+    three.remove_unit('toy/2')  # a dead machine's unit can be removed
     assert three.model.read()['applications']['toy']['units'] == [
         'toy/0', 'toy/1']
 
@@ -137,7 +137,7 @@ def test_cli_unit_commands(three, state_root):
         'toy/0', 'toy/2']
 
 
-def test_cut_off_and_reconnect_a_host(three):
+def test_cut_off_and_reconnect_a_machine(three):
     state = three.model.read()
     address = state['units']['toy/0']['address']
     machine = machine_of(three.model, state, 'toy/0')

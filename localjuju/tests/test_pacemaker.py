@@ -1,7 +1,7 @@
 """The pacemaker stand-in moves a VIP within its bounds (toy charm).
 
-A VIP on one live host whose clone service runs, moving within the
-monitor's bounds when the service or the host dies, removed with its
+A VIP on one live machine whose clone service runs, moving within the
+monitor's bounds when the service or the machine dies, removed with its
 resource."""
 
 import os
@@ -63,11 +63,11 @@ def test_vip_follows_the_live_service(cluster):
     owners = [u for u in ('toy/0', 'toy/1', 'toy/2')
               if VIP + '/24' in machine_of(controller.model, state, u)
               .net.addresses()]
-    assert owners == ['toy/0']  # on one host only
+    assert owners == ['toy/0']  # on one machine only
     # the clone's service dies: within the monitor interval (5 s) + 1 s
     controller.hook('toy/0', 'stop')
     assert holder_within('toy/1', 6 + 1) <= 6 + 1
-    # the holder's host dies: declared dead after the token timeout
+    # the holder's machine dies: declared dead after the token timeout
     # (3 s), not before, and the VIP moves within a tick (1 s) after
     controller.kill_unit('toy/1', wait=False)
     assert 3 - 0.5 <= holder_within('toy/2', 4 + 1) <= 4 + 1
@@ -84,7 +84,7 @@ def test_vip_follows_the_live_service(cluster):
         for u in ('toy/0', 'toy/2'))
 
 
-def test_vip_leaves_a_host_cut_off_from_the_network(cluster):
+def test_vip_leaves_a_machine_cut_off_from_the_network(cluster):
     controller, cib = cluster
     holder_within('toy/0', 10)
     controller.cut_unit('toy/0', wait=False)

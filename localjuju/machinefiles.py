@@ -1,5 +1,4 @@
-"""The files that make a unit's machine a host of its own.
-
+"""The files a unit's machine has of its own, made from the host's:
 os-release, lsb-release, hostname and hosts, and the skeleton of a fresh
 /run."""
 
@@ -50,7 +49,7 @@ RUN_SKIPPED = ('netns', 'local-juju-net', 'user', 'systemd', 'mount')
 def run_skeleton(unit_run_dirs=()):
     """Shell lines giving the unit a fresh, empty /run (a tmpfs, gone at
     power off) with the host's first-level directories (owner and mode)
-    as a booted host's tmpfiles would make them."""
+    as a booted machine's tmpfiles would make them."""
     lines = ['mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run']
     for name in sorted(os.listdir('/run')):
         path = os.path.join('/run', name)

@@ -1,8 +1,8 @@
-"""Each unit is a host of its own, with services independent of others'.
+"""Each unit is a machine of its own, with services independent of others'.
 
 Its address on the bridge, its /run, its hostname; two units' services
 are independent; nothing is routed beyond the bridge; destroy takes the
-hosts away."""
+machines away."""
 
 import os
 import subprocess
@@ -46,7 +46,7 @@ def gone(pid, timeout=10):
     return True
 
 
-def test_units_are_hosts_of_their_own(controller):
+def test_units_are_machines_of_their_own(controller):
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()
     addresses = {unit: state['units'][unit]['address']
@@ -92,7 +92,7 @@ def test_nothing_leaves_the_bridge(controller):
     assert fetch(other, 'whoami') == 'toy/1\n'
 
 
-def test_a_new_host_on_a_reused_address_is_announced(controller):
+def test_a_new_machine_on_a_reused_address_is_announced(controller):
     # A removed unit's address goes to the next unit, on a new veth with a
     # new MAC; neighbours that still held the old one would drop the first
     # connects (about 8 s of probes, as a CI run once saw).
@@ -113,41 +113,42 @@ def test_a_new_host_on_a_reused_address_is_announced(controller):
     assert fetch(address, 'whoami') == 'toy/2\n'
 
 
-def test_destroy_takes_the_hosts_away(controller):
+def test_destroy_takes_the_machines_away(controller):
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()
-    hosts = [machine_of(controller.model, state, unit).net
-             for unit in ('toy/0', 'toy/1')]
-    assert all(host.exists() for host in hosts)
+    nets = [machine_of(controller.model, state, unit).net
+            for unit in ('toy/0', 'toy/1')]
+    assert all(net.exists() for net in nets)
     controller.destroy()
-    for host in hosts:
-        assert not os.path.exists(host.path)
-        assert not network.link_exists(host.veth)
-        assert host.address not in network.leases()
+    for net in nets:
+        assert not os.path.exists(net.path)
+        assert not network.link_exists(net.veth)
+        assert net.address not in network.leases()
 
 
 def test_a_killed_sessions_models_are_removed_by_the_next(controller):
     # A session killed mid-test (no fixture teardown) leaves its model's
-    # hosts, processes and leases; the next session finds and removes them.
+    # machines, processes and leases; the next session finds and removes
+    # them.
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()
     pid = toy_pid(controller, 'toy/0')
-    hosts = [machine_of(controller.model, state, unit).net
-             for unit in ('toy/0', 'toy/1')]
+    nets = [machine_of(controller.model, state, unit).net
+            for unit in ('toy/0', 'toy/1')]
     assert testing.leftover_roots() == [controller.model.root]
     testing.destroy_leftover(controller.model.root)
     assert testing.leftover_roots() == []
     assert gone(pid)
-    for host in hosts:
-        assert not os.path.exists(host.path)
-        assert host.address not in network.leases()
+    for net in nets:
+        assert not os.path.exists(net.path)
+        assert net.address not in network.leases()
 
 
 def test_a_second_session_is_refused_while_one_runs(controller):
-    # this session holds the machine (the controller fixture claimed it)
+    # this session holds the host (the controller fixture claimed it)
     other = subprocess.run(
-        [sys.executable, '-c', 'from localjuju.testing import claim_machine; '
-         'claim_machine()'], capture_output=True, text=True,
+        [sys.executable, '-c', 'from localjuju.testing import claim_host; '
+         'claim_host()'], capture_output=True, text=True,
         cwd=os.path.dirname(os.path.dirname(testing.__file__)))
     assert other.returncode != 0
     assert 'another test session' in other.stderr
