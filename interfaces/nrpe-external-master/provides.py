@@ -35,7 +35,7 @@ define service {{
 """
 
 
-class NrpeExternalMasterProvider(Endpoint):
+class NrpeExternalMasterProvides(Endpoint):
 
     # overridable (tests point them at a tmp dir)
     NRPE_CONF_DIR = '/etc/nagios/nrpe.d'

@@ -13,12 +13,12 @@ from relation_sim import load_interface
 
 @pytest.fixture
 def dirs(tmp_path, monkeypatch):
-    provider = load_interface('nrpe-external-master',
-                              'provides').NrpeExternalMasterProvider
+    endpoint = load_interface('nrpe-external-master',
+                              'provides').NrpeExternalMasterProvides
     conf, export = tmp_path / 'nrpe.d', tmp_path / 'export'
     export.mkdir()
-    monkeypatch.setattr(provider, 'NRPE_CONF_DIR', str(conf))
-    monkeypatch.setattr(provider, 'NAGIOS_EXPORT_DIR', str(export))
+    monkeypatch.setattr(endpoint, 'NRPE_CONF_DIR', str(conf))
+    monkeypatch.setattr(endpoint, 'NAGIOS_EXPORT_DIR', str(export))
     return conf, export
 
 

@@ -204,9 +204,9 @@ def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
     provides = relation_sim.load_interface('nrpe-external-master',
                                            'provides',
                                            story.juju.charm_dir)
-    monkeypatch.setattr(provides.NrpeExternalMasterProvider,
+    monkeypatch.setattr(provides.NrpeExternalMasterProvides,
                         'NRPE_CONF_DIR', str(tmp_path / 'nrpe.d'))
-    monkeypatch.setattr(provides.NrpeExternalMasterProvider,
+    monkeypatch.setattr(provides.NrpeExternalMasterProvides,
                         'NAGIOS_EXPORT_DIR', str(tmp_path / 'export'))
     run(story, 'install')
     rid = story.juju.relate('nrpe-external-master', 'nrpe')
