@@ -6,8 +6,8 @@ import pytest
 import yaml
 from charmhelpers.core import hookenv
 
-from mistral.test_story import (  # noqa: F401 (story is a fixture)
-    ROOT, relate_core, run, story,
+from mistral.test_story import (  # noqa: F401 (reactive_unit is a fixture)
+    ROOT, relate_core, run, reactive_unit,
 )
 from openstack_base import actions
 from openstack_base.instance import forget_charm_instance
@@ -42,19 +42,20 @@ def test_every_action_has_an_implementation():
 
 
 @pytest.mark.parametrize('name', every_action())
-def test_no_action_prints_a_secret(story, monkeypatch, name):  # noqa: F811
-    run(story, 'install')
-    relate_core(story)
+def test_no_action_prints_a_secret(reactive_unit, monkeypatch,  # noqa: F811
+                                   name):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
     secrets = {'rabbit pw/+', 'mysql:pw@', 'ks-secret',
-               story.juju.leader_data['haproxy-stat-password'],
-               story.juju.leader_data['memcache-secret-key']}
+               reactive_unit.juju.leader_data['haproxy-stat-password'],
+               reactive_unit.juju.leader_data['memcache-secret-key']}
     said = []
     monkeypatch.setattr(hookenv, 'action_set', said.append)
     monkeypatch.setattr(hookenv, 'action_fail', said.append)
     monkeypatch.setattr(hookenv, 'action_get', lambda key=None: None)
-    story.juju.config['action-managed-upgrade'] = True
+    reactive_unit.juju.config['action-managed-upgrade'] = True
     forget_charm_instance()
     assert actions.main(['/charm/actions/' + name]) == 0
     assert said, 'the action reported nothing'
-    text = repr(said) + repr(story.juju.logs)
+    text = repr(said) + repr(reactive_unit.juju.logs)
     assert not [s for s in secrets if s in text]

@@ -22,12 +22,12 @@ SERIES = {'yoga': 'jammy', 'zed': 'bookworm', 'caracal': 'noble'}
 
 
 @pytest.fixture
-def story(unit):
+def reactive_unit(unit):
     """The unit with only this charm's handlers registered on the bus,
     as in a hook's fresh process."""
     bus.Handler.clear()
     spec = importlib.util.spec_from_file_location(
-        'story_handlers', os.path.join(ROOT, HANDLERS))
+        'reactive_handlers', os.path.join(ROOT, HANDLERS))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     unit.juju.at_every_hook.append(module.assess_status)
@@ -65,22 +65,22 @@ def ini(path):
     return parser
 
 
-def test_install_leaves_everything_stopped(story):
-    run(story, 'install')
-    assert 'mistral-engine' in story.installed
-    assert 'haproxy' in story.installed
-    assert sorted(os.listdir(story.init.definitions_dir)) == [
+def test_install_leaves_everything_stopped(reactive_unit):
+    run(reactive_unit, 'install')
+    assert 'mistral-engine' in reactive_unit.installed
+    assert 'haproxy' in reactive_unit.installed
+    assert sorted(os.listdir(reactive_unit.init.definitions_dir)) == [
         'mistral-api', 'mistral-cron-trigger', 'mistral-engine',
         'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
-    assert story.init.running == set()
-    assert story.juju.status == (
+    assert reactive_unit.init.running == set()
+    assert reactive_unit.juju.status == (
         'blocked', "Missing relations: 'amqp', 'identity-service', "
         "'shared-db' or 'db'")
 
 
 @pytest.mark.parametrize('release', ['yoga', 'zed', 'caracal'])
 @pytest.mark.parametrize('database', ['mysql', 'postgresql'])
-def test_relations_one_by_one_until_active(story, monkeypatch, release,
+def test_relations_one_by_one_until_active(reactive_unit, monkeypatch, release,
                                            database):
     import openstack_base.instance as instance
     from charmhelpers.core import host
@@ -88,45 +88,45 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
     monkeypatch.setattr(host, 'lsb_release',
                         lambda: {'DISTRIB_CODENAME': SERIES[release]})
     instance.forget_charm_instance()
-    run(story, 'install')
+    run(reactive_unit, 'install')
 
-    amqp = add_peer(story, 'amqp', 'rabbitmq-server')
-    assert story.juju.local_data(amqp)['username'] == 'mistral'
-    assert story.juju.local_data(amqp)['vhost'] == 'openstack'
-    assert story.juju.status[0] == 'blocked'
-    answer(story, amqp, 'rabbitmq-server')
+    amqp = add_peer(reactive_unit, 'amqp', 'rabbitmq-server')
+    assert reactive_unit.juju.local_data(amqp)['username'] == 'mistral'
+    assert reactive_unit.juju.local_data(amqp)['vhost'] == 'openstack'
+    assert reactive_unit.juju.status[0] == 'blocked'
+    answer(reactive_unit, amqp, 'rabbitmq-server')
 
     if database == 'mysql':
-        db = add_peer(story, 'shared-db', 'mysql-router')
-        sent = story.juju.local_data(db)
+        db = add_peer(reactive_unit, 'shared-db', 'mysql-router')
+        sent = reactive_unit.juju.local_data(db)
         assert (sent['database'], sent['username'], sent['hostname']) == (
             'mistral', 'mistral', '10.0.0.10')
-        answer(story, db, 'mysql-router')
+        answer(reactive_unit, db, 'mysql-router')
         expected_db = ('mysql+pymysql://mistral:mysql%3Apw%40@127.0.0.1:'
                        '3306/mistral?charset=utf8')
         idle_session = {'init_command': ['SET SESSION wait_timeout = 30']}
     else:
-        story.juju.address = '10.0.0.10'
-        db = add_peer(story, 'db', 'postgresql')
-        assert story.juju.local_data(db)['database'] == 'mistral'
-        answer(story, db, 'postgresql')
+        reactive_unit.juju.address = '10.0.0.10'
+        db = add_peer(reactive_unit, 'db', 'postgresql')
+        assert reactive_unit.juju.local_data(db)['database'] == 'mistral'
+        answer(reactive_unit, db, 'postgresql')
         expected_db = ('postgresql+psycopg2://mistral_u:pgpw@10.5.3.1:5432/'
                        'mistral')
         idle_session = {
             'options': ['-c idle_in_transaction_session_timeout=30s']}
 
-    keystone = add_peer(story, 'identity-service', 'keystone')
-    sent = story.juju.local_data(keystone)
+    keystone = add_peer(reactive_unit, 'identity-service', 'keystone')
+    sent = reactive_unit.juju.local_data(keystone)
     assert sent['service'] == 'mistral'
     assert sent['region'] == 'RegionOne'
     assert sent['public_url'] == 'http://10.0.0.10:8989/v2'
     assert sent['admin_url'] == 'http://10.0.0.10:8989/v2'
-    assert story.juju.status == (
+    assert reactive_unit.juju.status == (
         'waiting', "Incomplete relations: 'identity-service'")
-    answer(story, keystone, 'keystone')
+    answer(reactive_unit, keystone, 'keystone')
 
-    assert story.juju.status == ('active', 'Unit is ready')
-    conf = ini(story.conf)
+    assert reactive_unit.juju.status == ('active', 'Unit is ready')
+    conf = ini(reactive_unit.conf)
     assert conf['DEFAULT']['transport_url'] == (
         'rabbit://mistral:rabbit%20pw%2F%2B@10.5.1.1:5672,'
         'mistral:rabbit%20pw%2F%2B@10.5.1.2:5672/openstack')
@@ -143,74 +143,75 @@ def test_relations_one_by_one_until_active(story, monkeypatch, release,
     assert conf['api']['port'] == '8979'
     assert conf['api']['host'] == '10.0.0.10'
     assert conf['cron_trigger']['enabled'] == 'false'
-    assert [c[-1] for c in story.sync_calls] == ['head', 'populate']
-    assert 'mistral-api' in story.init.running
-    haproxy = open(story.haproxy).read()
+    assert [c[-1] for c in reactive_unit.sync_calls] == ['head', 'populate']
+    assert 'mistral-api' in reactive_unit.init.running
+    haproxy = open(reactive_unit.haproxy).read()
     assert 'bind *:8989' in haproxy
     assert 'server mistral-0 10.0.0.10:8979 check' in haproxy
     assert '    option redispatch' in haproxy.splitlines()
-    cron = ini(str(story.etc / 'cron.conf'))
+    cron = ini(str(reactive_unit.etc / 'cron.conf'))
     assert cron['cron_trigger']['enabled'] == 'True'
     assert cron['api']['host'] == '127.0.0.1'
 
 
-def test_update_status_only_checks(story):
-    run(story, 'install')
-    relate_core(story)
-    assert story.juju.status == ('active', 'Unit is ready')
-    story.init.forget()
-    story.init.running.discard('mistral-executor')
-    run(story, 'update-status')
-    assert story.init.calls == []
-    assert story.juju.status == (
+def test_update_status_only_checks(reactive_unit):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    assert reactive_unit.juju.status == ('active', 'Unit is ready')
+    reactive_unit.init.forget()
+    reactive_unit.init.running.discard('mistral-executor')
+    run(reactive_unit, 'update-status')
+    assert reactive_unit.init.calls == []
+    assert reactive_unit.juju.status == (
         'blocked', 'Services not running that should be: mistral-executor')
-    run(story, 'config-changed')
-    assert story.init.calls == [('start', 'mistral-executor')]
+    run(reactive_unit, 'config-changed')
+    assert reactive_unit.init.calls == [('start', 'mistral-executor')]
 
 
-def test_both_databases_block_and_stop(story):
-    run(story, 'install')
-    relate_core(story)
-    assert 'mistral-api' in story.init.running
-    answer(story, add_peer(story, 'db', 'postgresql'), 'postgresql')
-    assert story.juju.status == (
+def test_both_databases_block_and_stop(reactive_unit):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    assert 'mistral-api' in reactive_unit.init.running
+    answer(reactive_unit, add_peer(reactive_unit, 'db', 'postgresql'),
+           'postgresql')
+    assert reactive_unit.juju.status == (
         'blocked', "Conflicting relations: 'shared-db' and 'db' (relate "
         "only one)")
-    assert story.init.running == set()
+    assert reactive_unit.init.running == set()
 
 
-def test_rabbitmq_over_tls(story):
+def test_rabbitmq_over_tls(reactive_unit):
     import base64
     pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
-    run(story, 'install')
-    amqp = add_peer(story, 'amqp', 'rabbitmq-server')
+    run(reactive_unit, 'install')
+    amqp = add_peer(reactive_unit, 'amqp', 'rabbitmq-server')
     for name, data in PEERS['rabbitmq-server'].items():
-        story.juju.change(amqp, name, dict(
+        reactive_unit.juju.change(amqp, name, dict(
             data, ssl_port='5671',
             ssl_ca=base64.b64encode(pem.encode()).decode()))
     for app, endpoint in (('mysql-router', 'shared-db'),
                           ('keystone', 'identity-service')):
-        answer(story, add_peer(story, endpoint, app), app)
-    conf = ini(story.conf)
+        answer(reactive_unit, add_peer(reactive_unit, endpoint, app), app)
+    conf = ini(reactive_unit.conf)
     assert conf['oslo_messaging_rabbit']['ssl'] == 'true'
     ca_file = conf['oslo_messaging_rabbit']['ssl_ca_file']
     assert open(ca_file).read() == pem
     assert ':5671,' in conf['DEFAULT']['transport_url']
 
 
-def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
+def test_nrpe_checks_for_every_daemon_and_the_api(reactive_unit, tmp_path,
                                                   monkeypatch):
     import relation_sim
     provides = relation_sim.load_interface('nrpe-external-master',
                                            'provides',
-                                           story.juju.charm_dir)
+                                           reactive_unit.juju.charm_dir)
     monkeypatch.setattr(provides.NrpeExternalMasterProvides,
                         'NRPE_CONF_DIR', str(tmp_path / 'nrpe.d'))
     monkeypatch.setattr(provides.NrpeExternalMasterProvides,
                         'NAGIOS_EXPORT_DIR', str(tmp_path / 'export'))
-    run(story, 'install')
-    rid = story.juju.relate('nrpe-external-master', 'nrpe')
-    story.juju.join(rid, 'nrpe/0')
+    run(reactive_unit, 'install')
+    rid = reactive_unit.juju.relate('nrpe-external-master', 'nrpe')
+    reactive_unit.juju.join(rid, 'nrpe/0')
     checks = sorted(os.listdir(tmp_path / 'nrpe.d'))
     assert checks == [
         'check_mistral-api-http.cfg', 'check_mistral-api.cfg',
@@ -223,44 +224,45 @@ def test_nrpe_checks_for_every_daemon_and_the_api(story, tmp_path,
         in engine
     http = open(tmp_path / 'nrpe.d' / 'check_mistral-api-http.cfg').read()
     assert 'check_http -I 127.0.0.1 -p 8989' in http
-    monitors = yaml.safe_load(story.juju.local_data(rid)['monitors'])
+    monitors = yaml.safe_load(reactive_unit.juju.local_data(rid)['monitors'])
     assert sorted(monitors['monitors']['remote']['nrpe']) == sorted(
         c[len('check_'):-len('.cfg')] for c in checks)
     # Unchanged checks are not rewritten on the next hook.
     os.remove(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg')
-    run(story, 'config-changed')
+    run(reactive_unit, 'config-changed')
     assert not os.path.exists(tmp_path / 'nrpe.d' /
                               'check_mistral-engine.cfg')
-    story.juju.config['nagios_context'] = 'site'
-    run(story, 'config-changed')
+    reactive_unit.juju.config['nagios_context'] = 'site'
+    run(reactive_unit, 'config-changed')
     assert os.path.exists(tmp_path / 'nrpe.d' / 'check_mistral-engine.cfg')
 
 
-def test_removed_relation_takes_its_credentials_away(story):
-    run(story, 'install')
+def test_removed_relation_takes_its_credentials_away(reactive_unit):
+    run(reactive_unit, 'install')
     rids = {}
     for app, endpoint in (('rabbitmq-server', 'amqp'),
                           ('mysql-router', 'shared-db'),
                           ('keystone', 'identity-service')):
-        rids[endpoint] = add_peer(story, endpoint, app)
-        answer(story, rids[endpoint], app)
-    assert 'rabbit%20pw' in open(story.conf).read()
-    story.juju.break_relation(rids['amqp'])
-    conf = open(story.conf).read()
+        rids[endpoint] = add_peer(reactive_unit, endpoint, app)
+        answer(reactive_unit, rids[endpoint], app)
+    assert 'rabbit%20pw' in open(reactive_unit.conf).read()
+    reactive_unit.juju.break_relation(rids['amqp'])
+    conf = open(reactive_unit.conf).read()
     assert 'transport_url' not in conf and 'rabbit%20pw' not in conf
     assert 'ks-secret' in conf          # the other relations' stay
-    assert story.init.running == set()
-    assert story.juju.status == ('blocked', "Missing relations: 'amqp'")
+    assert reactive_unit.init.running == set()
+    assert reactive_unit.juju.status == ('blocked',
+                                         "Missing relations: 'amqp'")
 
 
-def test_upgrade_charm_with_no_change_restarts_nothing(story):
-    run(story, 'install')
-    relate_core(story)
-    assert story.juju.status == ('active', 'Unit is ready')
-    story.init.forget()
-    run(story, 'upgrade-charm')
-    assert story.init.calls == []
-    assert story.juju.status == ('active', 'Unit is ready')
+def test_upgrade_charm_with_no_change_restarts_nothing(reactive_unit):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    assert reactive_unit.juju.status == ('active', 'Unit is ready')
+    reactive_unit.init.forget()
+    run(reactive_unit, 'upgrade-charm')
+    assert reactive_unit.init.calls == []
+    assert reactive_unit.juju.status == ('active', 'Unit is ready')
 
 
 @pytest.mark.parametrize('endpoint, app, bad, expected', [
@@ -277,26 +279,27 @@ def test_upgrade_charm_with_no_change_restarts_nothing(story):
      "'identity-service' (auth_protocol: must be one of http, https)"),
 ])
 def test_malformed_relation_data_waits_naming_the_relation(
-        story, endpoint, app, bad, expected):
-    run(story, 'install')
+        reactive_unit, endpoint, app, bad, expected):
+    run(reactive_unit, 'install')
     for peer_app, peer_endpoint in (('rabbitmq-server', 'amqp'),
                                     ('mysql-router', 'shared-db'),
                                     ('keystone', 'identity-service')):
-        rid = add_peer(story, peer_endpoint, peer_app)
+        rid = add_peer(reactive_unit, peer_endpoint, peer_app)
         for name, data in PEERS[peer_app].items():
-            story.juju.change(rid, name, dict(
+            reactive_unit.juju.change(rid, name, dict(
                 data, **(bad if peer_app == app else {})))
-    assert story.juju.status == ('waiting',
-                                 'Incomplete relations: ' + expected)
-    assert story.init.running == set()
-    warnings = [m for m in story.juju.logs if 'sent unusable data' in str(m)]
+    assert reactive_unit.juju.status == ('waiting',
+                                         'Incomplete relations: ' + expected)
+    assert reactive_unit.init.running == set()
+    warnings = [m for m in reactive_unit.juju.logs
+                if 'sent unusable data' in str(m)]
     assert len(warnings) == (0 if expected == "'amqp'" else 1)
-    run(story, 'update-status')     # not logged again
-    assert len([m for m in story.juju.logs
+    run(reactive_unit, 'update-status')     # not logged again
+    assert len([m for m in reactive_unit.juju.logs
                 if 'sent unusable data' in str(m)]) == len(warnings)
 
 
-def deploy(story, monkeypatch, release, series):
+def deploy(reactive_unit, monkeypatch, release, series):
     """The unit installs this release, on this series."""
     import openstack_base.instance as instance
     from charmhelpers.core import host
@@ -305,13 +308,13 @@ def deploy(story, monkeypatch, release, series):
                         lambda: {'DISTRIB_CODENAME': series})
     from openstack_base import apt
     monkeypatch.setattr(apt, 'not_installed', lambda packages: [
-        p for p in packages if p not in story.installed])
+        p for p in packages if p not in reactive_unit.installed])
     instance.forget_charm_instance()
 
 
-def said_missing(story):
+def said_missing(reactive_unit):
     """The warnings logged about mistral-extra."""
-    return [message for message, level in story.juju.logs
+    return [message for message, level in reactive_unit.juju.logs
             if 'mistral-extra is not installed' in message
             and level == 'WARNING']
 
@@ -322,43 +325,43 @@ def said_missing(story):
     ('yoga', 'jammy'), ('zed', 'bookworm'), ('caracal', 'noble'),
     ('flamingo', 'noble')])
 def test_no_openstack_actions_before_gazpacho_said_once(
-        story, monkeypatch, release, series):
-    deploy(story, monkeypatch, release, series)
+        reactive_unit, monkeypatch, release, series):
+    deploy(reactive_unit, monkeypatch, release, series)
     if release == 'flamingo':
-        story.juju.config['openstack-origin'] = 'cloud:noble-flamingo'
-    run(story, 'install')
-    assert not [p for p in story.installed if 'mistral-extra' in p]
-    relate_core(story)
-    run(story, 'update-status')
-    assert said_missing(story) == [
+        reactive_unit.juju.config['openstack-origin'] = 'cloud:noble-flamingo'
+    run(reactive_unit, 'install')
+    assert not [p for p in reactive_unit.installed if 'mistral-extra' in p]
+    relate_core(reactive_unit)
+    run(reactive_unit, 'update-status')
+    assert said_missing(reactive_unit) == [
         'mistral-extra is not installed (not packaged for {}): no '
         'OpenStack actions (nova.*, glance.*, ...), so '
         'use-internal-endpoints has no effect'.format(release)]
-    assert story.juju.status == ('active', 'Unit is ready')
-    story.juju.config['use-internal-endpoints'] = True
-    run(story, 'config-changed')
-    assert story.juju.status == (
+    assert reactive_unit.juju.status == ('active', 'Unit is ready')
+    reactive_unit.juju.config['use-internal-endpoints'] = True
+    run(reactive_unit, 'config-changed')
+    assert reactive_unit.juju.status == (
         'active', 'Unit is ready (use-internal-endpoints has no effect '
         'without mistral-extra)')
-    assert len(said_missing(story)) == 1
+    assert len(said_missing(reactive_unit)) == 1
 
 
 @pytest.mark.parametrize('in_archive', [True, False])
 def test_gazpacho_installs_mistral_extra_where_apt_finds_it(
-        story, monkeypatch, in_archive):
+        reactive_unit, monkeypatch, in_archive):
     from openstack_base import apt
-    deploy(story, monkeypatch, 'gazpacho', 'noble')
+    deploy(reactive_unit, monkeypatch, 'gazpacho', 'noble')
     monkeypatch.setattr(apt, 'in_archive', lambda package: in_archive)
-    story.juju.config['openstack-origin'] = 'cloud:noble-gazpacho'
-    story.juju.config['use-internal-endpoints'] = True
-    run(story, 'install')
-    assert ('mistral-extra' in story.installed) == in_archive
-    relate_core(story)
-    assert said_missing(story) == ([] if in_archive else [
+    reactive_unit.juju.config['openstack-origin'] = 'cloud:noble-gazpacho'
+    reactive_unit.juju.config['use-internal-endpoints'] = True
+    run(reactive_unit, 'install')
+    assert ('mistral-extra' in reactive_unit.installed) == in_archive
+    relate_core(reactive_unit)
+    assert said_missing(reactive_unit) == ([] if in_archive else [
         'mistral-extra is not installed (apt finds none): no OpenStack '
         'actions (nova.*, glance.*, ...), so use-internal-endpoints has '
         'no effect'])
-    assert story.juju.status[1].endswith(
+    assert reactive_unit.juju.status[1].endswith(
         'ready' if in_archive else 'without mistral-extra)')
 
 
@@ -382,54 +385,57 @@ def test_an_upgrade_to_gazpacho_installs_mistral_extra(unit, monkeypatch):
     assert 'mistral-extra' in unit.upgrades[-1]
 
 
-def test_tokens_are_cached_on_every_units_memcached_encrypted(story):
-    run(story, 'install')
-    relate_core(story)
-    peers = story.juju.relate('cluster', 'mistral')
-    story.juju.join(peers, 'mistral/1', {'private-address': '10.0.0.11'})
-    assert 'memcache' not in open(story.conf).read()
-    auth = ini(story.token_cache_conf)['keystone_authtoken']
+def test_tokens_are_cached_on_every_units_memcached_encrypted(reactive_unit):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    peers = reactive_unit.juju.relate('cluster', 'mistral')
+    reactive_unit.juju.join(peers, 'mistral/1',
+                            {'private-address': '10.0.0.11'})
+    assert 'memcache' not in open(reactive_unit.conf).read()
+    auth = ini(reactive_unit.token_cache_conf)['keystone_authtoken']
     assert auth['memcached_servers'] == '10.0.0.10:11211,10.0.0.11:11211'
     assert auth['memcache_security_strategy'] == 'ENCRYPT'
-    key = story.juju.leader_data['memcache-secret-key']
+    key = reactive_unit.juju.leader_data['memcache-secret-key']
     assert auth['memcache_secret_key'] == key and len(key) == 64
-    assert '-l 10.0.0.10,127.0.0.1\n' in open(story.memcached_conf).read()
-    assert 'memcached' in story.init.running
-    assert 'python3-memcache' in story.installed
+    assert '-l 10.0.0.10,127.0.0.1\n' in open(
+        reactive_unit.memcached_conf).read()
+    assert 'memcached' in reactive_unit.init.running
+    assert 'python3-memcache' in reactive_unit.installed
     # only the API reads the servers: a peer joining restarts nothing else
-    readers = [d.name for d in story.charm().daemons()
+    readers = [d.name for d in reactive_unit.charm().daemons()
                if mistral.TOKEN_CACHE_CONF in d.command]
     assert readers == ['mistral-api']
-    story.init.forget()
-    story.juju.join(peers, 'mistral/2', {'private-address': '10.0.0.12'})
-    assert ini(story.token_cache_conf)['keystone_authtoken'][
+    reactive_unit.init.forget()
+    reactive_unit.juju.join(peers, 'mistral/2',
+                            {'private-address': '10.0.0.12'})
+    assert ini(reactive_unit.token_cache_conf)['keystone_authtoken'][
         'memcached_servers'].endswith(',10.0.0.12:11211')
-    restarted = {name for verb, name in story.init.calls
+    restarted = {name for verb, name in reactive_unit.init.calls
                  if verb == 'restart'}
-    assert restarted == {'mistral-api', 'haproxy'}, story.init.calls
+    assert restarted == {'mistral-api', 'haproxy'}, reactive_unit.init.calls
 
 
 @pytest.mark.parametrize('timeout, interval, missed', [
     (60, 10, 6), (30, 5, 6), (7, 1, 7), (1000, 167, 6), (0, 0, 0)])
 def test_lost_actions_fail_within_the_heartbeat_timeout(
-        story, timeout, interval, missed):
+        reactive_unit, timeout, interval, missed):
     # Mistral fails an action unheard of for check_interval x missed
     # heartbeats; one never taken by an executor after the start timeout.
-    story.juju.config.update({'action-heartbeat-timeout': timeout,
-                              'action-start-timeout': 90})
-    run(story, 'install')
-    relate_core(story)
-    beat = ini(story.conf)['action_heartbeat']
+    reactive_unit.juju.config.update({'action-heartbeat-timeout': timeout,
+                                      'action-start-timeout': 90})
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    beat = ini(reactive_unit.conf)['action_heartbeat']
     assert (int(beat['check_interval']), int(beat['max_missed_heartbeats'])
             ) == (interval, missed)
     assert abs(interval * missed - timeout) <= interval / 2
     assert beat['first_heartbeat_timeout'] == '90'
 
 
-def test_the_default_heartbeats_bound_a_lost_action_to_a_minute(story):
-    run(story, 'install')
-    relate_core(story)
-    beat = ini(story.conf)['action_heartbeat']
+def test_the_default_heartbeats_bound_a_lost_action_to_a_minute(reactive_unit):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    beat = ini(reactive_unit.conf)['action_heartbeat']
     # Mistral's own defaults are 20 s x 15 and 3600 s for the first
     assert int(beat['check_interval']) * int(
         beat['max_missed_heartbeats']) == 60
@@ -437,7 +443,7 @@ def test_the_default_heartbeats_bound_a_lost_action_to_a_minute(story):
 
 
 def test_openstack_upgrade_renders_the_new_release_with_the_relations(
-        story, monkeypatch):
+        reactive_unit, monkeypatch):
     # An action is no hook: nothing but the charm starts the endpoints,
     # and without them the new release's config has no database in it.
     import openstack_base.instance as instance
@@ -445,30 +451,30 @@ def test_openstack_upgrade_renders_the_new_release_with_the_relations(
     from openstack_base import actions
     monkeypatch.setattr(host, 'lsb_release',
                         lambda: {'DISTRIB_CODENAME': 'jammy'})
-    story.landed = 'yoga'       # what apt installed: the charm's release
+    reactive_unit.landed = 'yoga'   # what apt installed: the charm's release
     monkeypatch.setattr(instance, 'select_release',
-                        lambda base: story.landed)
+                        lambda base: reactive_unit.landed)
     instance.forget_charm_instance()
-    run(story, 'install')
-    relate_core(story)
-    before = ini(story.conf)
-    story.juju.config.update({'action-managed-upgrade': True,
-                              'openstack-origin': 'cloud:jammy-zed'})
-    run(story, 'config-changed')
-    assert story.juju.status == (
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    before = ini(reactive_unit.conf)
+    reactive_unit.juju.config.update({'action-managed-upgrade': True,
+                                      'openstack-origin': 'cloud:jammy-zed'})
+    run(reactive_unit, 'config-changed')
+    assert reactive_unit.juju.status == (
         'active', 'Unit is ready (openstack-upgrade to zed available)')
-    story.offered = 'zed'
+    reactive_unit.offered = 'zed'
     results = {}
     monkeypatch.setattr(hookenv, 'action_set', results.update)
     monkeypatch.setattr(hookenv, 'action_fail',
                         lambda message: results.setdefault('fail', message))
     monkeypatch.setattr(hookenv, 'action_get', lambda key=None: None)
     instance.forget_charm_instance()
-    with story.juju.action('openstack-upgrade'):
+    with reactive_unit.juju.action('openstack-upgrade'):
         assert actions.main(['/charm/actions/openstack-upgrade']) == 0
     assert 'fail' not in results, results
     assert (results['from'], results['to']) == ('yoga', 'zed')
-    after = ini(story.conf)
+    after = ini(reactive_unit.conf)
     for section, key in (('database', 'connection'),
                          ('DEFAULT', 'transport_url'),
                          ('keystone_authtoken', 'password')):
@@ -476,60 +482,61 @@ def test_openstack_upgrade_renders_the_new_release_with_the_relations(
 
 
 def test_a_dead_units_amqp_connections_drop_before_its_requests_expire(
-        story):
+        reactive_unit):
     # RabbitMQ requeues what a dead unit held only once it drops the
     # unit's connections: within the heartbeat timeout, which must be
     # below the 60 s an RPC request waits in the queue
-    run(story, 'install')
-    relate_core(story)
-    rabbit = ini(story.conf)['oslo_messaging_rabbit']
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    rabbit = ini(reactive_unit.conf)['oslo_messaging_rabbit']
     assert int(rabbit['heartbeat_timeout_threshold']) == 20
-    story.juju.config['rabbit-heartbeat-timeout'] = 0
-    run(story, 'config-changed')
-    assert ini(story.conf)['oslo_messaging_rabbit'][
+    reactive_unit.juju.config['rabbit-heartbeat-timeout'] = 0
+    run(reactive_unit, 'config-changed')
+    assert ini(reactive_unit.conf)['oslo_messaging_rabbit'][
         'heartbeat_timeout_threshold'] == '0'
 
 
-def test_the_database_session_timeout_can_be_left_to_the_server(story):
-    run(story, 'install')
-    relate_core(story)
-    story.juju.config['database-idle-timeout'] = 0
-    run(story, 'config-changed')
-    database = ini(story.conf)['database']
+def test_the_database_session_timeout_can_be_left_to_the_server(reactive_unit):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    reactive_unit.juju.config['database-idle-timeout'] = 0
+    run(reactive_unit, 'config-changed')
+    database = ini(reactive_unit.conf)['database']
     assert 'connection' in database
     assert 'connection_parameters' not in database
 
 
 def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
-        story, monkeypatch):
+        reactive_unit, monkeypatch):
     # systemd does not run here: read the definitions it would load
     from openstack_base import init_system
     monkeypatch.setattr(init_system, 'uses_systemd', lambda: True)
-    run(story, 'install')
-    relate_core(story)
-    names = [d.name for d in story.charm().daemons()]
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    names = [d.name for d in reactive_unit.charm().daemons()]
     assert 'mistral-engine' in names and 'mistral-executor' in names
     for name in names:
         definition = configparser.ConfigParser(interpolation=None,
                                                strict=False)
-        definition.read(os.path.join(story.init.definitions_dir, name))
+        definition.read(os.path.join(reactive_unit.init.definitions_dir, name))
         service = definition['Service']
         assert service['Restart'] == 'on-failure', name
         assert int(service['RestartSec']) <= 10, name
         assert service['ExecStart'].startswith('/usr/bin/mistral-server ')
 
 
-def test_a_series_upgrade_stops_the_services_until_it_is_complete(story):
-    run(story, 'install')
-    relate_core(story)
-    assert 'mistral-engine' in story.init.running
-    run(story, 'pre-series-upgrade')
-    assert story.init.running == set()
-    assert story.juju.status == (
+def test_a_series_upgrade_stops_the_services_until_it_is_complete(
+        reactive_unit):
+    run(reactive_unit, 'install')
+    relate_core(reactive_unit)
+    assert 'mistral-engine' in reactive_unit.init.running
+    run(reactive_unit, 'pre-series-upgrade')
+    assert reactive_unit.init.running == set()
+    assert reactive_unit.juju.status == (
         'blocked', 'Ready for do-release-upgrade and reboot. Set complete '
         'when finished.')
-    run(story, 'config-changed')            # stays stopped meanwhile
-    assert story.init.running == set()
-    run(story, 'post-series-upgrade')
-    assert 'mistral-engine' in story.init.running
-    assert story.juju.status == ('active', 'Unit is ready')
+    run(reactive_unit, 'config-changed')            # stays stopped meanwhile
+    assert reactive_unit.init.running == set()
+    run(reactive_unit, 'post-series-upgrade')
+    assert 'mistral-engine' in reactive_unit.init.running
+    assert reactive_unit.juju.status == ('active', 'Unit is ready')

@@ -14,8 +14,8 @@ import yaml
 
 import pki
 
-from mistral.test_story import (  # noqa: F401 (story is a fixture)
-    PEERS, add_peer, answer, ini, run, story,
+from mistral.test_story import (  # noqa: F401 (reactive_unit is a fixture)
+    PEERS, add_peer, answer, ini, run, reactive_unit,
 )
 
 TEST_PKI = pki.PKI()
@@ -50,27 +50,27 @@ def b64(text):
 
 
 @pytest.fixture
-def tls_unit(story, tmp_path, monkeypatch):  # noqa: F811
+def tls_unit(reactive_unit, tmp_path, monkeypatch):  # noqa: F811
     """A unit made active without TLS; apache2's and the CA store's
     directories are temporary; vault answers with real certificates."""
     monkeypatch.setitem(PEERS, 'vault', vault_answer(OTHER_CERT, OTHER_KEY))
     for attribute, name in (('apache_dir', 'apache2'), ('ssl_dir', 'ssl'),
                             ('ca_cert_dir', 'ca-certificates')):
-        monkeypatch.setattr(story.charm_class, attribute,
+        monkeypatch.setattr(reactive_unit.charm_class, attribute,
                             str(tmp_path / name))
-    story.paths = {name: tmp_path / name
-                   for name in ('apache2', 'ssl', 'ca-certificates')}
-    run(story, 'install')
+    reactive_unit.paths = {name: tmp_path / name
+                           for name in ('apache2', 'ssl', 'ca-certificates')}
+    run(reactive_unit, 'install')
     for app, endpoint in (('rabbitmq-server', 'amqp'),
                           ('mysql-router', 'shared-db'),
                           ('keystone', 'identity-service')):
-        rid = add_peer(story, endpoint, app)
-        answer(story, rid, app)
+        rid = add_peer(reactive_unit, endpoint, app)
+        answer(reactive_unit, rid, app)
         if app == 'keystone':
-            story.keystone = rid
-    assert story.juju.status == ('active', 'Unit is ready')
-    assert_plain(story)
-    return story
+            reactive_unit.keystone = rid
+    assert reactive_unit.juju.status == ('active', 'Unit is ready')
+    assert_plain(reactive_unit)
+    return reactive_unit
 
 
 def site(unit):
