@@ -74,7 +74,7 @@ def serving(mistral_site):
 
 
 @pytest.fixture(scope='session')
-def cloud(mistral_site):
+def ha_deployment(mistral_site):
     """Three units behind a VIP, shared by the HA and the fault stories
     (they run last: see ORDER)."""
     return three_units(mistral_site)
@@ -97,17 +97,18 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope='module')
-def api(cloud):
+def api(ha_deployment):
     """Mistral through the VIP, over TLS when the HA stories left it on
     (their last one does)."""
-    scheme = Mistral.from_model(cloud.model.root).url.split(':')[0]
+    scheme = Mistral.from_model(ha_deployment.model.root).url.split(':')[0]
     if scheme == 'https':
-        vault = Vault(os.path.join(cloud.model.root, 'providers', 'vault'))
+        vault = Vault(os.path.join(ha_deployment.model.root, 'providers',
+                                   'vault'))
         context = ssl.create_default_context(cafile=vault.ca_cert_path)
         urllib.request.install_opener(urllib.request.build_opener(
             urllib.request.HTTPSHandler(context=context)))
     client = Mistral('{}://{}:{}/v2'.format(scheme, VIP, PORT),
-                     cloud.client().token)
+                     ha_deployment.client().token)
     client.wait_answering(60)
     yield client
     urllib.request.install_opener(None)

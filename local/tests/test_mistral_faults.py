@@ -33,76 +33,77 @@ pytestmark = pytest.mark.needs_root
 
 
 @pytest.fixture(autouse=True)
-def whole(cloud):
+def whole(ha_deployment):
     """Every unit powered and connected after each story, failed or not,
     so that one story's failure is not the next one's."""
     yield
-    units = cloud.model.read()['units']
-    for unit in cloud.units():
+    units = ha_deployment.model.read()['units']
+    for unit in ha_deployment.units():
         if units[unit].get('power', 'on') != 'on':
-            cloud.controller.revive_unit(unit)
+            ha_deployment.controller.revive_unit(unit)
         if units[unit].get('network', 'up') != 'up':
-            cloud.controller.reconnect_unit(unit)
-    wait_all_ready(cloud)
+            ha_deployment.controller.reconnect_unit(unit)
+    wait_all_ready(ha_deployment)
 
 
-def non_leader(cloud):
-    holder = cloud.vip_holder()
-    return next(unit for unit in reversed(cloud.units())
-                if unit not in (holder, cloud.leader()))
+def non_leader(ha_deployment):
+    holder = ha_deployment.vip_holder()
+    return next(unit for unit in reversed(ha_deployment.units())
+                if unit not in (holder, ha_deployment.leader()))
 
 
 def test_a_unit_losing_power_loses_no_execution_nor_request(
-        cloud, api, recorder):
+        ha_deployment, api, recorder):
     # A machine without the VIP: the API load through the VIP (10 requests/s,
     # no retries) and the executions both ride it out.
-    holder, victim = cloud.vip_holder(), non_leader(cloud)
-    with Load(vip_client(cloud, api.url.split(':')[0])) as load:
+    holder, victim = ha_deployment.vip_holder(), non_leader(ha_deployment)
+    with Load(vip_client(ha_deployment, api.url.split(':')[0])) as load:
         load.run_for(5)
         through(api, recorder, 'crash-' + victim.replace('/', '-'),
-                lambda: cloud.controller.kill_unit(victim))
+                lambda: ha_deployment.controller.kill_unit(victim))
         load.run_for(LOAD_SECONDS)
     sent, succeeded, _ = report('{} killed, VIP on {}'.format(
         victim, holder), load)
-    assert cloud.vip_holder() == holder
+    assert ha_deployment.vip_holder() == holder
     assert succeeded >= 0.995 * sent
 
 
-def test_the_leader_losing_power_loses_no_execution(cloud, api, recorder):
-    leader, before = cloud.leader(), cloud.migrations()
+def test_the_leader_losing_power_loses_no_execution(
+        ha_deployment, api, recorder):
+    leader, before = ha_deployment.leader(), ha_deployment.migrations()
     # Juju elects another unit once the lost leader's lease runs out
     through(api, recorder, 'crash-leader',
-            lambda: cloud.controller.kill_unit(leader))
-    new_leader = cloud.leader()
+            lambda: ha_deployment.controller.kill_unit(leader))
+    new_leader = ha_deployment.leader()
     assert new_leader not in (None, leader)
     # it comes back as a follower; nothing migrates again
-    cloud.controller.revive_unit(leader)
-    wait_all_ready(cloud)
-    assert cloud.leader() == new_leader
-    assert cloud.migrations() == before
+    ha_deployment.controller.revive_unit(leader)
+    wait_all_ready(ha_deployment)
+    assert ha_deployment.leader() == new_leader
+    assert ha_deployment.migrations() == before
 
 
 CUT_SECONDS = 30
 
 
 def test_the_vips_unit_cut_off_for_30_s_loses_no_execution(
-        cloud, api, recorder):
-    victim = cloud.vip_holder()     # the VIP must leave it, and stay served
+        ha_deployment, api, recorder):
+    victim = ha_deployment.vip_holder()  # the VIP must leave it, stay served
     moved = {}
 
     def cut():
         cut_at = moved['cut'] = time.monotonic()
-        cloud.controller.cut_unit(victim, wait=False)
+        ha_deployment.controller.cut_unit(victim, wait=False)
         moved['to'] = wait_until(
-            lambda: cloud.vip_holder() not in (None, victim) and
-            cloud.vip_holder(), 'the VIP moved', 30, interval=0.2)
+            lambda: ha_deployment.vip_holder() not in (None, victim) and
+            ha_deployment.vip_holder(), 'the VIP moved', 30, interval=0.2)
         moved['after'] = time.monotonic() - cut_at
         moved['at'] = time.monotonic()
         # the election after the lease, while the others serve
-        cloud.controller.elect('mistral')
+        ha_deployment.controller.elect('mistral')
         time.sleep(max(0, cut_at + CUT_SECONDS - time.monotonic()))
-        cloud.controller.reconnect_unit(victim)
-    with Load(vip_client(cloud, api.url.split(':')[0])) as load:
+        ha_deployment.controller.reconnect_unit(victim)
+    with Load(vip_client(ha_deployment, api.url.split(':')[0])) as load:
         through(api, recorder, 'cut-' + victim.replace('/', '-'), cut)
     _, _, outage = report(
         '{} (holding the VIP) cut off for {} s, VIP on {} after {:.1f} '
@@ -127,11 +128,11 @@ def test_the_vips_unit_cut_off_for_30_s_loses_no_execution(
     assert outage <= CUT_SECONDS, outage
 
 
-def test_a_rabbitmq_restart_loses_no_execution(cloud, api, recorder):
+def test_a_rabbitmq_restart_loses_no_execution(ha_deployment, api, recorder):
     through(api, recorder, 'rabbitmq-restart',
             lambda: restart_service('rabbitmq-server'))
 
 
-def test_a_mariadb_restart_loses_no_execution(cloud, api, recorder):
+def test_a_mariadb_restart_loses_no_execution(ha_deployment, api, recorder):
     through(api, recorder, 'mariadb-restart',
             lambda: restart_service('mariadb'))

@@ -50,36 +50,38 @@ def api_requests(deployed, unit):
     return int(found.stdout.strip() or 0)
 
 
-def test_three_units_active_one_migration_catalog_at_the_vip(cloud):
-    units = cloud.units()
+def test_three_units_active_one_migration_catalog_at_the_vip(ha_deployment):
+    units = ha_deployment.units()
     assert len(units) == 3
     for unit in units:
-        assert cloud.workload(unit) == READY
+        assert ha_deployment.workload(unit) == READY
         # units that joined later wait for the leader's migration and
         # never run their own
         assert ('maintenance', 'Migrating the database') not in [
             (h['status'], h['message'])
-            for h in cloud.unit_record(unit).get('status-history', [])
-            if h['since'] >= cloud.started], unit
+            for h in ha_deployment.unit_record(unit).get('status-history', [])
+            if h['since'] >= ha_deployment.started], unit
     migrated = [unit for unit in units
                 if 'Migrating the database to' in open(
                     '{}/units/{}/unit.log'.format(
-                        cloud.model.root, unit.replace('/', '-'))).read()]
+                        ha_deployment.model.root,
+                        unit.replace('/', '-'))).read()]
     assert migrated == [units[0]]
-    addresses = {cloud.address(unit) for unit in units}
+    addresses = {ha_deployment.address(unit) for unit in units}
     assert len(addresses) == 3 and VIP not in addresses
-    assert catalog(cloud) == {interface: 'http://{}:{}/v2'.format(VIP, PORT)
-                              for interface in ('public', 'internal',
-                                                'admin')}
+    assert catalog(ha_deployment) == {
+        interface: 'http://{}:{}/v2'.format(VIP, PORT)
+        for interface in ('public', 'internal', 'admin')}
 
 
-def test_the_vip_spreads_requests_over_every_units_api(cloud):
-    api = vip_client(cloud)
-    before = {unit: api_requests(cloud, unit) for unit in cloud.units()}
+def test_the_vip_spreads_requests_over_every_units_api(ha_deployment):
+    api = vip_client(ha_deployment)
+    before = {unit: api_requests(ha_deployment, unit)
+              for unit in ha_deployment.units()}
     for _ in range(300):
         api.request('GET', '/workflows?limit=1')
-    served = {unit: api_requests(cloud, unit) - before[unit]
-              for unit in cloud.units()}
+    served = {unit: api_requests(ha_deployment, unit) - before[unit]
+              for unit in ha_deployment.units()}
     record('300 requests through the VIP, per backend: {}'.format(served))
     figures.record({'requests answered by ' + unit: count
                     for unit, count in served.items()})
@@ -92,19 +94,20 @@ def revive(deployed, unit):
     assert deployed.wait_ready(unit=unit) == READY
 
 
-def test_the_vip_moves_off_a_lost_machine_within_pacemakers_bound(cloud):
-    holder = cloud.vip_holder()
-    with Load(vip_client(cloud)) as load:
+def test_the_vip_moves_off_a_lost_machine_within_pacemakers_bound(
+        ha_deployment):
+    holder = ha_deployment.vip_holder()
+    with Load(vip_client(ha_deployment)) as load:
         load.run_for(10)
         killed_at = time.monotonic()
-        cloud.controller.kill_unit(holder, wait=False)
+        ha_deployment.controller.kill_unit(holder, wait=False)
         moved = wait_until(
-            lambda: cloud.vip_holder() not in (None, holder) and
-            cloud.vip_holder(), 'the VIP moved', 30, interval=0.2)
+            lambda: ha_deployment.vip_holder() not in (None, holder) and
+            ha_deployment.vip_holder(), 'the VIP moved', 30, interval=0.2)
         moved_after = time.monotonic() - killed_at
         load.run_for(LOAD_SECONDS)
     # the election after the lease runs while the others keep serving
-    cloud.controller.elect('mistral')
+    ha_deployment.controller.elect('mistral')
     sent, succeeded, outage = report(
         '{} (holding the VIP) killed, VIP on {} after {:.1f} s'.format(
             holder, moved, moved_after), load)
@@ -117,7 +120,7 @@ def test_the_vip_moves_off_a_lost_machine_within_pacemakers_bound(cloud):
     late = [ok for sent_at, ok, _ in load.results
             if sent_at > killed_at + moved_after + 2]
     assert late and all(late), late.count(False)
-    revive(cloud, holder)
+    revive(ha_deployment, holder)
 
 
 def haproxy_backends(deployed, unit):
@@ -171,13 +174,13 @@ def cron_units(deployed):
 
 
 def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
-        cloud):
+        ha_deployment):
     """The leader leaves (two units), the new leader pauses, a third unit
     joins again; a cron trigger fires once a minute all along, and the
     haproxy backends, the database grants and RabbitMQ's connections
     follow the units."""
-    follows(cloud)
-    api = vip_client(cloud)
+    follows(ha_deployment)
+    api = vip_client(ha_deployment)
     api.create_workflows(SHARED.CRON_DEFINITION)
     name = 'ha-every-minute'
     api.delete_cron_trigger(name)
@@ -190,49 +193,50 @@ def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
         return wait_until(lambda: len(fired()) >= count and fired(),
                           'cron execution {}'.format(count), 150)
 
-    assert cron_units(cloud) == [cloud.leader()]
+    assert cron_units(ha_deployment) == [ha_deployment.leader()]
     api.create_cron_trigger(name, SHARED.CRON_WORKFLOW, SHARED.CRON_PATTERN)
     paused = None
     try:
         next_fire(1)
-        removed = cloud.leader()        # the leader goes: two units
-        gone = cloud.address(removed)
-        cloud.controller.remove_unit(removed)
-        assert len(cloud.units()) == 2
-        assert cron_units(cloud) == [cloud.leader()]
-        wait_all_ready(cloud)
-        follows(cloud)
+        removed = ha_deployment.leader()        # the leader goes: two units
+        gone = ha_deployment.address(removed)
+        ha_deployment.controller.remove_unit(removed)
+        assert len(ha_deployment.units()) == 2
+        assert cron_units(ha_deployment) == [ha_deployment.leader()]
+        wait_all_ready(ha_deployment)
+        follows(ha_deployment)
         assert gone not in mysql_hosts_granted()
-        runs_a_workflow(cloud)
+        runs_a_workflow(ha_deployment)
         next_fire(2)
-        paused = cloud.leader()         # the new leader pauses
-        cloud.controller.run_action(paused, 'pause', [])
-        assert cloud.leader() == paused
-        handed = cron_units(cloud)
+        paused = ha_deployment.leader()         # the new leader pauses
+        ha_deployment.controller.run_action(paused, 'pause', [])
+        assert ha_deployment.leader() == paused
+        handed = cron_units(ha_deployment)
         assert len(handed) == 1 and handed != [paused], handed
         next_fire(3)
-        cloud.controller.run_action(paused, 'resume', [])
+        ha_deployment.controller.run_action(paused, 'resume', [])
         paused = None
-        assert cron_units(cloud) == [cloud.leader()]   # back on the leader
-        added = cloud.controller.add_unit('mistral')   # three again
-        assert len(cloud.units()) == 3
-        wait_all_ready(cloud)
-        follows(cloud)
-        assert cloud.address(added) in mysql_hosts_granted()
-        runs_a_workflow(cloud)
+        # back on the leader
+        assert cron_units(ha_deployment) == [ha_deployment.leader()]
+        added = ha_deployment.controller.add_unit('mistral')   # three again
+        assert len(ha_deployment.units()) == 3
+        wait_all_ready(ha_deployment)
+        follows(ha_deployment)
+        assert ha_deployment.address(added) in mysql_hosts_granted()
+        runs_a_workflow(ha_deployment)
         time.sleep(20)                  # time for a duplicate to show
         executions = fired()
     finally:
         api.delete_cron_trigger(name)
         if paused:
-            cloud.controller.run_action(paused, 'resume', [])
+            ha_deployment.controller.run_action(paused, 'resume', [])
     times = [created(e) for e in executions]
     record('cron executions with the leader removed, then paused, then a '
            'unit added: {}'.format(cron_figures(times)))
     record_cron(times)
     check_once_a_minute(times, least=3)
-    assert cron_units(cloud) == [cloud.leader()]
-    cloud.removed_leader = removed
+    assert cron_units(ha_deployment) == [ha_deployment.leader()]
+    ha_deployment.removed_leader = removed
 
 
 JOB = """version: '2.0'
@@ -243,27 +247,27 @@ ha_job_report:
 """
 
 
-def test_the_new_leader_reconciles_the_workflows_option(cloud):
+def test_the_new_leader_reconciles_the_workflows_option(ha_deployment):
     # In the module's order the cron story has removed a leader: the one
     # elected after it applies the option, and removes what it made.
-    leader = cloud.leader()
+    leader = ha_deployment.leader()
     assert leader is not None and leader != getattr(
-        cloud, 'removed_leader', leader)
-    service = cloud.service_client(leader)
-    cloud.controller.config('mistral', ['workflows=' + yaml.safe_dump(
+        ha_deployment, 'removed_leader', leader)
+    service = ha_deployment.service_client(leader)
+    ha_deployment.controller.config('mistral', ['workflows=' + yaml.safe_dump(
         {'workflows': {'ha_job_report': JOB}})])
     try:
-        assert cloud.wait_ready(unit=leader, timeout=60, message=(
+        assert ha_deployment.wait_ready(unit=leader, timeout=60, message=(
             'Unit is ready (1 workflow, 0 cron triggers from config)'))
         assert set(service.workflows('juju')) == {'ha_job_report'}
         # every unit's API serves it (one database behind them all)
-        for unit in cloud.units():
-            assert 'ha_job_report' in cloud.service_client(unit).workflows(
-                'juju'), unit
+        for unit in ha_deployment.units():
+            assert 'ha_job_report' in ha_deployment.service_client(
+                unit).workflows('juju'), unit
     finally:
-        cloud.controller.config('mistral', reset=['workflows'])
+        ha_deployment.controller.config('mistral', reset=['workflows'])
     assert set(service.workflows('juju')) == set()
-    wait_all_ready(cloud)
+    wait_all_ready(ha_deployment)
 
 
 # -- TLS at the VIP -------------------------------------------------------
@@ -292,10 +296,10 @@ def certificate_names(deployed, unit):
 
 
 @pytest.fixture
-def https(cloud):
-    cloud.relate('mistral:certificates', 'vault')
-    wait_all_ready(cloud)
-    vault = Vault(os.path.join(cloud.model.root, 'providers', 'vault'))
+def https(ha_deployment):
+    ha_deployment.relate('mistral:certificates', 'vault')
+    wait_all_ready(ha_deployment)
+    vault = Vault(os.path.join(ha_deployment.model.root, 'providers', 'vault'))
     context = ssl.create_default_context(cafile=vault.ca_cert_path)
     urllib.request.install_opener(urllib.request.build_opener(
         urllib.request.HTTPSHandler(context=context)))
@@ -305,29 +309,29 @@ def https(cloud):
     urllib.request.install_opener(None)
 
 
-def test_tls_at_the_vip_on_three_units(cloud, https):
-    assert catalog(cloud) == {
+def test_tls_at_the_vip_on_three_units(ha_deployment, https):
+    assert catalog(ha_deployment) == {
         interface: 'https://{}:{}/v2'.format(VIP, PORT)
         for interface in ('public', 'internal', 'admin')}
-    addresses = {('IP Address', cloud.address(unit))
-                 for unit in cloud.units()}
-    for unit in cloud.units():
+    addresses = {('IP Address', ha_deployment.address(unit))
+                 for unit in ha_deployment.units()}
+    for unit in ha_deployment.units():
         # each unit's certificate names the VIP, every unit's address
         # (haproxy may hand a connection to any unit) and its hostname
-        hostname = cloud.inside('hostname', unit=unit).stdout.strip()
-        names = certificate_names(cloud, unit)
+        hostname = ha_deployment.inside('hostname', unit=unit).stdout.strip()
+        names = certificate_names(ha_deployment, unit)
         assert {('IP Address', VIP), ('DNS', hostname)} | addresses <= \
             names, (unit, names)
         # verified against the test CA, for the address dialled
         for _ in range(3):   # whichever backend answers
-            handshake(cloud.address(unit), https.ca_cert_path)
+            handshake(ha_deployment.address(unit), https.ca_cert_path)
     served = handshake(VIP, https.ca_cert_path)   # the chain verifies
     assert ('IP Address', VIP) in served['subjectAltName']
     for old in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
         with pytest.raises(ssl.SSLError):
             handshake(VIP, https.ca_cert_path, old)
     handshake(VIP, https.ca_cert_path, ssl.TLSVersion.TLSv1_2)
-    api = vip_client(cloud, 'https')
+    api = vip_client(ha_deployment, 'https')
     api.wait_answering(60)
     api.create_workflows(SHARED.FAN_OUT_DEFINITION)
     execution = api.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)

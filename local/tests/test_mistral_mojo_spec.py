@@ -48,34 +48,34 @@ def identity_data(deployed):
 
 
 @pytest.fixture(scope='module')
-def tls_cloud(cloud):
+def tls_ha_deployment(ha_deployment):
     """The three units with TLS at the VIP: the HA stories leave it on;
     run alone, this relates the test CA."""
-    if not m.relations_of(cloud.model.read(), APP, 'certificates'):
-        cloud.relate('mistral:certificates', 'vault')
-        wait_all_ready(cloud)
-    return cloud
+    if not m.relations_of(ha_deployment.model.read(), APP, 'certificates'):
+        ha_deployment.relate('mistral:certificates', 'vault')
+        wait_all_ready(ha_deployment)
+    return ha_deployment
 
 
 @pytest.fixture(scope='module')
-def openrc(tls_cloud, tmp_path_factory):
+def openrc(tls_ha_deployment, tmp_path_factory):
     """The cloud admin's openrc, as write_openrc.py writes it from a
     Juju model: Keystone's URL as Keystone gave it to Mistral, and the
     CA that signs the https endpoints."""
-    cloud = tls_cloud
-    assert Mistral.from_model(cloud.model.root).url.startswith('https:')
-    identity = identity_data(cloud)
+    root = tls_ha_deployment.model.root
+    assert Mistral.from_model(root).url.startswith('https:')
+    identity = identity_data(tls_ha_deployment)
     admin = {'OS_AUTH_URL': '{}://{}:{}/v3'.format(
                  identity['service_protocol'], identity['service_host'],
                  identity['service_port']),
              'OS_USERNAME': 'admin',
              'OS_PASSWORD': keystone.Keystone(os.path.join(
-                 cloud.model.root, 'providers', 'keystone')).admin_password(),
+                 root, 'providers', 'keystone')).admin_password(),
              'OS_PROJECT_NAME': 'admin',
              'OS_USER_DOMAIN_NAME': 'Default',
              'OS_PROJECT_DOMAIN_NAME': 'Default',
              'OS_CACERT': Vault(os.path.join(
-                 cloud.model.root, 'providers', 'vault')).ca_cert_path}
+                 root, 'providers', 'vault')).ca_cert_path}
     path = str(tmp_path_factory.mktemp('mojo') / 'mistral-admin-openrc')
     spec_module('mistral_endpoint').write_openrc(path, admin)
     return path
@@ -117,8 +117,8 @@ class LocalOperator:
                 for key, value in params.items()])
 
 
-def test_charm_jobs_checks_on_the_three_units(tls_cloud, capsys):
-    spec_module('test_charm_jobs').check(LocalOperator(tls_cloud),
+def test_charm_jobs_checks_on_the_three_units(tls_ha_deployment, capsys):
+    spec_module('test_charm_jobs').check(LocalOperator(tls_ha_deployment),
                                          firings=FIRINGS)
     for line in capsys.readouterr().out.splitlines():
         record('mojo test_charm_jobs.py: ' + line)

@@ -52,52 +52,55 @@ def repos(repo_root):
             'bobcat': upgrade_repo.build(repo_root, 'bobcat')}
 
 
-def versions(cloud):
-    return {unit: cloud.inside('dpkg-query', '-W', '-f', '${Version}',
-                               'mistral-common', unit=unit).stdout
-            for unit in cloud.units()}
+def versions(deployment):
+    return {unit: deployment.inside('dpkg-query', '-W', '-f', '${Version}',
+                                    'mistral-common', unit=unit).stdout
+            for unit in deployment.units()}
 
 
 def test_origins_that_skip_or_go_back_are_refused_before_apt(
-        cloud, repos):
-    pids = {unit: cloud.pids(unit=unit) for unit in cloud.units()}
+        ha_deployment, repos):
+    pids = {unit: ha_deployment.pids(unit=unit)
+            for unit in ha_deployment.units()}
     for origin, reason in (
             (repos['bobcat'], 'bobcat skips antelope: upgrade one release '
                               'at a time'),
             ('deb [trusted=yes] file:/srv/mistral-yoga ./',
              'yoga is older than the installed zed: OpenStack is never '
              'downgraded')):
-        cloud.config(openstack_origin=origin)
-        for unit in cloud.units():
-            assert cloud.workload(unit) == (
+        ha_deployment.config(openstack_origin=origin)
+        for unit in ha_deployment.units():
+            assert ha_deployment.workload(unit) == (
                 'blocked', 'Invalid config: openstack-origin: ' + reason)
-    assert set(versions(cloud).values()) == {ZED}
-    assert {unit: cloud.pids(unit=unit) for unit in cloud.units()} == pids
-    cloud.reset('openstack-origin')
-    wait_all_ready(cloud)
+    assert set(versions(ha_deployment).values()) == {ZED}
+    assert {unit: ha_deployment.pids(unit=unit)
+            for unit in ha_deployment.units()} == pids
+    ha_deployment.reset('openstack-origin')
+    wait_all_ready(ha_deployment)
 
 
 def test_a_broken_repository_fails_the_action_the_old_release_serves(
-        cloud, api, repos):
-    cloud.config(action_managed_upgrade='true',
-                 openstack_origin=repos['broken'])
-    unit = cloud.units()[-1]
-    assert cloud.workload(unit) == (
+        ha_deployment, api, repos):
+    ha_deployment.config(action_managed_upgrade='true',
+                         openstack_origin=repos['broken'])
+    unit = ha_deployment.units()[-1]
+    assert ha_deployment.workload(unit) == (
         'active', 'Unit is ready (openstack-upgrade to antelope available)')
-    running = {name for name, pid in cloud.pids(unit=unit).items() if pid}
-    result = cloud.controller.run_action(unit, 'openstack-upgrade', [])
+    running = {name for name, pid in ha_deployment.pids(unit=unit).items()
+               if pid}
+    result = ha_deployment.controller.run_action(unit, 'openstack-upgrade', [])
     reason = 'Unable to correct problems, you have held broken packages.'
     assert result['status'] == 'failed'
     assert result['message'] == 'upgrade to antelope failed: ' + reason
-    assert cloud.workload(unit) == (
+    assert ha_deployment.workload(unit) == (
         'blocked', 'Upgrade to antelope failed: {} (still running zed)'
         .format(reason))
     # nothing moved: the old packages, every service up and answering
-    assert versions(cloud)[unit] == ZED
-    assert {name for name, pid in cloud.pids(unit=unit).items()
+    assert versions(ha_deployment)[unit] == ZED
+    assert {name for name, pid in ha_deployment.pids(unit=unit).items()
             if pid} == running
     Mistral('{}://{}:{}/v2'.format(api.url.split(':')[0],
-                                   cloud.address(unit), PORT),
+                                   ha_deployment.address(unit), PORT),
             api.token).wait_answering(30)
 
 
@@ -109,44 +112,46 @@ def schema_has(release):
 
 
 def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
-        cloud, api, repos):
+        ha_deployment, api, repos):
     """The Charmed OpenStack Upgrader's sequence: set the origin, then
     unit by unit, the leader first (it migrates the schema): pause its
     hacluster (the VIP leaves it), pause it, openstack-upgrade, resume
     both."""
-    cloud.config(action_managed_upgrade='true',
-                 openstack_origin=repos['antelope'])
-    for unit in cloud.units():
-        assert cloud.workload(unit) == ('active', 'Unit is ready (openstack-'
-                                        'upgrade to antelope available)')
-    before, kept = cloud.migrations(), fan_out(api)
+    ha_deployment.config(action_managed_upgrade='true',
+                         openstack_origin=repos['antelope'])
+    for unit in ha_deployment.units():
+        assert ha_deployment.workload(unit) == (
+            'active', 'Unit is ready (openstack-upgrade to antelope '
+            'available)')
+    before, kept = ha_deployment.migrations(), fan_out(api)
     # a cron trigger fires once a minute all along
     api.create_workflows(SHARED.CRON_DEFINITION)
     api.delete_cron_trigger(CRON)
     cron_before = {e['id'] for e in api.executions(SHARED.CRON_WORKFLOW)}
     api.create_cron_trigger(CRON, SHARED.CRON_WORKFLOW, SHARED.CRON_PATTERN)
-    leader = cloud.leader()
-    order = [leader] + [unit for unit in cloud.units() if unit != leader]
+    leader = ha_deployment.leader()
+    order = [leader] + [unit for unit in ha_deployment.units()
+                        if unit != leader]
     took = []
-    with Load(vip_client(cloud, api.url.split(':')[0])) as load:
+    with Load(vip_client(ha_deployment, api.url.split(':')[0])) as load:
         for unit in order:
-            cloud.hacluster_standby(unit, True)
-            wait_until(lambda: cloud.vip_holder() not in (None, unit),
+            ha_deployment.hacluster_standby(unit, True)
+            wait_until(lambda: ha_deployment.vip_holder() not in (None, unit),
                        'the VIP left ' + unit, 10, interval=0.2)
-            cloud.controller.run_action(unit, 'pause', [])
-            result = cloud.controller.run_action(unit, 'openstack-upgrade',
-                                                 [])
+            ha_deployment.controller.run_action(unit, 'pause', [])
+            result = ha_deployment.controller.run_action(
+                unit, 'openstack-upgrade', [])
             assert result['status'] == 'completed', result.get('message')
             assert (result['results']['from'],
                     result['results']['to']) == ('zed', 'antelope')
             took.append(float(result['results']['seconds']))
-            cloud.controller.run_action(unit, 'resume', [])
-            assert cloud.wait_ready(unit=unit) == READY
-            cloud.hacluster_standby(unit, False)
+            ha_deployment.controller.run_action(unit, 'resume', [])
+            assert ha_deployment.wait_ready(unit=unit) == READY
+            ha_deployment.hacluster_standby(unit, False)
             if unit == leader:
                 # the new schema is in; the others serve on with zed
                 assert schema_has('antelope')
-                assert set(versions(cloud).values()) == {
+                assert set(versions(ha_deployment).values()) == {
                     ZED, upgrade_repo.version_of('antelope')}
                 fan_out(api)
     fired = wait_until(
@@ -167,60 +172,61 @@ def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
         '{:.0f}'.format(t) for t in took)})
     assert succeeded >= 0.99 * sent
     check_once_a_minute(times, least=2)
-    assert set(versions(cloud).values()) == {
+    assert set(versions(ha_deployment).values()) == {
         upgrade_repo.version_of('antelope')}
-    assert cloud.migrations() == before + 1      # the leader's, once
+    assert ha_deployment.migrations() == before + 1      # the leader's, once
     old = api.execution(kept)     # from before, readable with its output
     assert json.loads(old['output']) == SHARED.FAN_OUT_OUTPUT
     fan_out(api)
 
 
 def test_without_action_managed_upgrade_config_changed_upgrades_all(
-        cloud, api, repos):
+        ha_deployment, api, repos):
     """Every unit at once: the leader migrates, the others wait for it
     before they start the new code; what ran before stays readable."""
-    before, kept = cloud.migrations(), fan_out(api)
-    cloud.config(action_managed_upgrade='false',
-                 openstack_origin=repos['bobcat'])
-    wait_all_ready(cloud)
-    assert set(versions(cloud).values()) == {
+    before, kept = ha_deployment.migrations(), fan_out(api)
+    ha_deployment.config(action_managed_upgrade='false',
+                         openstack_origin=repos['bobcat'])
+    wait_all_ready(ha_deployment)
+    assert set(versions(ha_deployment).values()) == {
         upgrade_repo.version_of('bobcat')}
-    assert cloud.migrations() == before + 1
+    assert ha_deployment.migrations() == before + 1
     assert schema_has('bobcat')
     record('config-changed upgrade antelope -> bobcat on {} units: one '
-           'migration'.format(len(cloud.units())))
-    figures.record({'units upgraded': len(cloud.units()),
-                    'migrations': cloud.migrations() - before})
+           'migration'.format(len(ha_deployment.units())))
+    figures.record({'units upgraded': len(ha_deployment.units()),
+                    'migrations': ha_deployment.migrations() - before})
     old = api.execution(kept)     # from before, readable with its output
     assert json.loads(old['output']) == SHARED.FAN_OUT_OUTPUT
     fan_out(api)
 
 
 def test_package_upgrade_takes_a_point_release_and_migrates_nothing(
-        cloud, api, repos, repo_root):
+        ha_deployment, api, repos, repo_root):
     """Within bobcat: nothing newer restarts nothing; a point release in
     the origin's repository is installed, the daemons restart on it, and
     the schema stays."""
-    unit = [u for u in cloud.units() if u != cloud.leader()][0]
-    before, pids = cloud.migrations(), cloud.pids(unit=unit)
-    idle = cloud.controller.run_action(unit, 'package-upgrade', [])
+    unit = [u for u in ha_deployment.units() if u != ha_deployment.leader()][0]
+    before, pids = ha_deployment.migrations(), ha_deployment.pids(unit=unit)
+    idle = ha_deployment.controller.run_action(unit, 'package-upgrade', [])
     assert idle['status'] == 'completed', idle.get('message')
     assert idle['results']['outcome'] == 'nothing newer in bobcat'
-    assert cloud.pids(unit=unit) == pids
+    assert ha_deployment.pids(unit=unit) == pids
     upgrade_repo.build(repo_root, 'bobcat', point=1)
-    result = cloud.controller.run_action(unit, 'package-upgrade', [])
+    result = ha_deployment.controller.run_action(unit, 'package-upgrade', [])
     assert result['status'] == 'completed', result.get('message')
     assert result['results']['outcome'] == (
         'upgraded: mistral-api mistral-engine mistral-event-engine '
         'mistral-executor')
-    assert versions(cloud)[unit] == upgrade_repo.version_of('bobcat', 1)
-    assert cloud.wait_ready(unit=unit) == READY
-    restarted = cloud.pids(unit=unit)
+    assert versions(ha_deployment)[unit] == upgrade_repo.version_of(
+        'bobcat', 1)
+    assert ha_deployment.wait_ready(unit=unit) == READY
+    restarted = ha_deployment.pids(unit=unit)
     for name, pid in pids.items():
         if pid and name != 'haproxy':
             assert restarted[name] not in (None, pid), name
     assert restarted['haproxy'] == pids['haproxy']
-    assert cloud.migrations() == before
+    assert ha_deployment.migrations() == before
     record('package-upgrade bobcat {} -> {} on {}: daemons restarted, no '
            'migration'.format(upgrade_repo.version_of('bobcat'),
                               upgrade_repo.version_of('bobcat', 1), unit))
