@@ -139,7 +139,7 @@ def test_with_items_and_join_workflow_succeeds(client):
     assert execution['output'] == SHARED.FAN_OUT_OUTPUT
 
 
-def test_on_error_handler_recovers(client):
+def test_an_on_error_task_recovers(client):
     execution = client.run(ON_ERROR_WORKFLOW)
     assert execution['state'] == 'SUCCESS', execution.get('state_info')
     assert execution['output'] == ON_ERROR_OUTPUT
