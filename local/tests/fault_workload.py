@@ -14,10 +14,10 @@ whose action was lost (with its executor, its engine's unit or a broker
 restart) in the execution's own project, and the retry runs it again.
 A retry after Mistral 15's own heartbeat checker failed the action never
 runs: the checker's context has no project, so the continuation it
-schedules finds no task (README, "Failure modes"). The policies are on
-those tasks, not in task-defaults: the tasks running a subworkflow must
-have none, and Mistral 15 cannot turn a default off for one task
-(``timeout: 0`` falls back to the default: policies.py
+schedules finds no task (docs/operating.md, "Failure modes"). The
+policies are on those tasks, not in task-defaults: the tasks running a
+subworkflow must have none, and Mistral 15 cannot turn a default off for
+one task (``timeout: 0`` falls back to the default: policies.py
 construct_policies_list).
 
 Mistral 15 may complete the with-items task without running an item: a
@@ -171,9 +171,9 @@ class Batch:
         return {i: found.get(i, 'MISSING') for i in self.ids}
 
     def wait(self, timeout):
-        """Wait until every execution has finished, nothing but steps
-        lost with an engine (lost_in_memory) has held the rest for
-        LOST_AFTER s (a join waits a moment for its refresh), or
+        """Wait until every execution has finished, nothing but post-commit
+        operations lost with an engine (lost_in_memory) has held the rest
+        for LOST_AFTER s (a join waits a moment for its refresh), or
         ``timeout`` passed; the states then. The API may not answer for a
         while (the VIP moving off a lost unit, the database restarting)."""
         deadline = time.monotonic() + timeout
@@ -191,7 +191,7 @@ class Batch:
             if all(s in FINISHED for s in states.values()) or \
                     time.monotonic() > deadline:
                 return states
-            # no progress for a while: only lost steps left?
+            # no progress for a while: only lost operations left?
             if unfinished and time.monotonic() - since > LOST_AFTER:
                 try:
                     if unfinished <= self.lost_in_memory(states):
@@ -275,10 +275,11 @@ class Batch:
         return lines
 
     def lost_in_memory(self, states):
-        """The unfinished executions held by nothing but a step Mistral
-        15 keeps in an engine's memory once a transaction commits
-        (post_tx_queue) and so loses with the engine (README, "Failure
-        modes": an upstream defect, no release recovers it): a join's
+        """The unfinished executions held by nothing but a post-commit
+        operation, which Mistral 15 keeps in an engine's memory once a
+        transaction commits (post_tx_queue) and so loses with the engine
+        (docs/operating.md, "Failure modes": an upstream defect, no
+        release recovers it): a join's
         refresh (the join WAITING, every task it joins SUCCESS) or a
         subworkflow's completion check (the subworkflow RUNNING, every
         one of its tasks SUCCESS). Every other task must have succeeded
@@ -289,7 +290,7 @@ class Batch:
         tasks = self.client.request('GET', '/tasks?limit=5000')['tasks']
         return {root for root, state in states.items()
                 if state not in FINISHED and
-                held_only_by_lost_steps(root, executions, tasks)}
+                held_only_by_lost_operations(root, executions, tasks)}
 
     def summary(self, states):
         counts = collections.Counter(states.values())
@@ -330,9 +331,9 @@ def through(api, recorder, name, fault):
             1 for runs in batch.runs().values() if runs > 1),
         'seconds from the fault to done': round(took)})
     if lost:
-        mistral_site.record('{}: {} held only by a step Mistral kept in '
-                            'the dead engine\'s memory (README, "Failure '
-                            'modes")'.format(name, len(lost)))
+        mistral_site.record('{}: {} held only by a post-commit operation '
+                            'lost with the dead engine (docs/operating.md, '
+                            '"Failure modes")'.format(name, len(lost)))
     if any(states[i] not in FINISHED for i in set(states) - lost):
         for line in (batch.stuck(states) + database_sessions() +
                      scheduled_jobs()):
@@ -346,8 +347,8 @@ def through(api, recorder, name, fault):
     skipped = batch.skipped_items(never)
     if skipped:
         mistral_site.record('{}: {} SUCCESS with an item of the with-items '
-                            'task never run, by Mistral\'s retry (README, '
-                            '"Failure modes"): {}'.format(
+                            'task never run, by Mistral\'s retry '
+                            '(docs/operating.md, "Failure modes"): {}'.format(
                                 name, len(skipped), never))
     assert [step for step in never if step[0] not in skipped] == [], never
     return batch
@@ -385,7 +386,7 @@ def restart_service(name):
                    capture_output=True)
 
 
-def held_only_by_lost_steps(execution_id, executions, tasks):
+def held_only_by_lost_operations(execution_id, executions, tasks):
     """Whether every task of the execution (API dicts) succeeded, but for
     a join whose refresh or a subworkflow whose completion check Mistral
     lost (Batch.lost_in_memory), and nothing else holds it."""
@@ -407,4 +408,4 @@ def held_only_by_lost_steps(execution_id, executions, tasks):
                 if e.get('task_execution_id') == task['id']]
     return task['state'] == 'RUNNING' and len(children) == 1 and \
         children[0]['state'] == 'RUNNING' and \
-        held_only_by_lost_steps(children[0]['id'], executions, tasks)
+        held_only_by_lost_operations(children[0]['id'], executions, tasks)

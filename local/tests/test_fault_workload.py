@@ -1,13 +1,13 @@
 """The fault stories' judges: what they forgive, an execution held by
-nothing but a step Mistral kept in a dead engine's memory
-(held_only_by_lost_steps) or one Mistral completed without an item of
+nothing but a post-commit operation lost with a dead engine
+(held_only_by_lost_operations) or one Mistral completed without an item of
 its with-items task (Batch.skipped_items), and what they must not
 forgive. The API dicts are shaped as Mistral 15's, from the executions
 the CI runs left."""
 
 import pytest
 
-from local.tests.fault_workload import Batch, held_only_by_lost_steps
+from local.tests.fault_workload import Batch, held_only_by_lost_operations
 
 ROOT, SUB = 'root', 'sub'
 
@@ -64,13 +64,13 @@ NOT_FORGIVEN = {
 
 
 @pytest.mark.parametrize('case', sorted(FORGIVEN))
-def test_a_step_lost_with_the_engine_is_counted_apart(case):
-    assert held_only_by_lost_steps(ROOT, *FORGIVEN[case])
+def test_an_operation_lost_with_the_engine_is_counted_apart(case):
+    assert held_only_by_lost_operations(ROOT, *FORGIVEN[case])
 
 
 @pytest.mark.parametrize('case', sorted(NOT_FORGIVEN))
 def test_anything_else_unfinished_fails_the_story(case):
-    assert not held_only_by_lost_steps(ROOT, *NOT_FORGIVEN[case])
+    assert not held_only_by_lost_operations(ROOT, *NOT_FORGIVEN[case])
 
 
 def test_an_execution_completed_without_an_item_is_counted_apart():

@@ -3,9 +3,9 @@
 through each fault, and every one must reach SUCCESS, none stay RUNNING,
 and no task Mistral had finished before the fault run again. One
 exception, counted and printed apart: an execution held by nothing but
-a step Mistral keeps in an engine's memory after a commit, lost with the
-engine (a join's refresh, a subworkflow's completion check: an upstream
-defect no release recovers, README "Failure modes"); any other
+a post-commit operation, lost with the engine (a join's refresh, a
+subworkflow's completion check: an upstream defect no release recovers,
+docs/operating.md, "Failure modes"); any other
 unfinished execution fails the story.
 
 Faults, in order: a unit that is not the leader loses power; the leader

@@ -306,7 +306,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
         return dict(self.unpackaged, **{
             p: self.optional_packages[p] for p in absent})
 
-    # --- the converging step ----------------------------------------------
+    # --- converge ---------------------------------------------------------
     def make_requests(self):
         """Ask every connected relation for what this charm needs."""
         for adapter in self.relations.values():
