@@ -15,7 +15,7 @@ import argparse
 import time
 
 from local import emulator, figures
-from local.mistral_api import Mistral
+from local.mistral_user import admin_client, create_workflows
 from localjuju import model as m
 
 WORKFLOW = 'bench_ten_tasks'
@@ -97,8 +97,8 @@ def main():
         else:
             controller.config('mistral',
                               ['worker-multiplier={}'.format(multiplier)])
-        mistral = Mistral.from_model(controller.model.root)
-        mistral.create_workflows(DEFINITION)
+        mistral = admin_client(controller.model.root)
+        create_workflows(mistral, DEFINITION)
         measure(mistral, 10, args.concurrency)      # warm up
         rate, failed = measure(mistral, args.seconds, args.concurrency)
         print('| {} | {:.2f} | {} |'.format(multiplier, rate, failed),

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 from local import emulator, figures
-from local.mistral_api import Mistral
+from local.mistral_user import admin_client
 from localjuju import model as m
 from localjuju.runner import machine_of
 
@@ -21,12 +21,12 @@ from localjuju.runner import machine_of
 def latencies(model_root, requests, new_token_each):
     """Seconds per request; a new token is fetched outside the timing."""
     found = []
-    mistral = Mistral.from_model(model_root)
+    mistral = admin_client(model_root)
     for _ in range(requests):
         if new_token_each:
-            mistral = Mistral.from_model(model_root)
+            mistral = admin_client(model_root)
         started = time.monotonic()
-        mistral.request('GET', '/workflows?limit=1')
+        mistral.request('GET', '/workflows', query={'limit': 1})
         found.append(time.monotonic() - started)
     return found
 

@@ -12,7 +12,8 @@ import os
 import time
 
 from local import workflows
-from local.mistral_api import Mistral
+from local.mistral_user import (
+    admin_client, create_workflows, run_workflow, wait_answering)
 from local.readiness import wait_for_workload
 from localjuju import model as m
 from localjuju import status as status_view
@@ -82,14 +83,14 @@ def run(controller, charm, units=1, out=print):
             wait_for_workload(controller, unit, timeout=READY_TIMEOUT)
     shared = workflows.load()
     with steps.step('get a Keystone token and the workflowv2 endpoint'):
-        client = Mistral.from_model(controller.model.root)
+        client = admin_client(controller.model.root)
     with steps.step('wait for the API on {} to answer'.format(client.url)):
-        client.wait_answering()
+        wait_answering(client)
     with steps.step('upload workflow {}'.format(shared.FAN_OUT_WORKFLOW)):
-        client.create_workflows(shared.FAN_OUT_DEFINITION)
+        create_workflows(client, shared.FAN_OUT_DEFINITION)
     with steps.step('run workflow {}'.format(shared.FAN_OUT_WORKFLOW)):
-        execution = client.run(shared.FAN_OUT_WORKFLOW,
-                               shared.FAN_OUT_INPUT)
+        execution = run_workflow(client, shared.FAN_OUT_WORKFLOW,
+                                 shared.FAN_OUT_INPUT)
         if execution['state'] != 'SUCCESS':
             raise DemoFailed('execution {} ended {}: {}'.format(
                 execution['id'], execution['state'],

@@ -37,9 +37,9 @@ says what it is:
     its code (``{}`` standing for anything) begins the message, or the
     message (``<x>`` and ``...`` standing for anything) begins one.
 
-A span right after "→" is a name to come (the glossary's renames
-pending) and is not checked. NOT_OURS lists names shaped like ours that
-belong to others (Mistral's source files).
+A span right after "→" is a name to come (a rename not yet done) and
+is not checked. NOT_OURS lists names shaped like ours that belong to
+others (Mistral's source files).
 """
 
 import ast

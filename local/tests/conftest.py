@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from local.mistral_api import Mistral
+from local.mistral_user import Mistral, admin_client, wait_answering
 from local.providers.vault import Vault
 from local.tests.fault_workload import Recorder
 from local.tests.mistral_site import FIGURES, PORT, VIP, Site, three_units
@@ -100,7 +100,7 @@ def pytest_terminal_summary(terminalreporter):
 def api(ha_deployment):
     """Mistral through the VIP, over TLS when the HA stories left it on
     (their last one does)."""
-    scheme = Mistral.from_model(ha_deployment.model.root).url.split(':')[0]
+    scheme = admin_client(ha_deployment.model.root).url.split(':')[0]
     if scheme == 'https':
         vault = Vault(os.path.join(ha_deployment.model.root, 'providers',
                                    'vault'))
@@ -109,6 +109,6 @@ def api(ha_deployment):
             urllib.request.HTTPSHandler(context=context)))
     client = Mistral('{}://{}:{}/v2'.format(scheme, VIP, PORT),
                      ha_deployment.client().token)
-    client.wait_answering(60)
+    wait_answering(client, 60)
     yield client
     urllib.request.install_opener(None)

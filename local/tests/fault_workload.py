@@ -34,7 +34,7 @@ import threading
 import time
 
 from local import figures
-from local.mistral_api import FINISHED, MistralError
+from local.mistral_user import FINISHED, MistralError, create_workflows
 from local.providers.mariadb import mysql
 from local.tests import mistral_site
 
@@ -157,7 +157,7 @@ class Batch:
     def __init__(self, client, recorder, count, name):
         self.client = client
         self.recorder = recorder
-        client.create_workflows(DEFINITION)
+        create_workflows(client, DEFINITION)
         self.tags = ['{}-{}'.format(name, n) for n in range(count)]
         self.ids = {}
         for tag in self.tags:
@@ -166,7 +166,8 @@ class Batch:
             self.ids[execution['id']] = tag
 
     def states(self):
-        found = {e['id']: e['state'] for e in self.client.executions(WORKFLOW)
+        found = {e['id']: e['state'] for e in self.client.executions(
+                     workflow_name=WORKFLOW, limit=1000)
                  if e['id'] in self.ids}
         return {i: found.get(i, 'MISSING') for i in self.ids}
 

@@ -14,13 +14,13 @@ import datetime
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 
 from local import emulator, figures, workflows
-from local.mistral_api import Mistral
+from local.mistral_user import (
+    Mistral, admin_client, create_workflows, run_workflow, wait_answering)
 from local.readiness import wait_for_workload
 from localjuju import events
 from localjuju import machine as machines
@@ -136,7 +136,7 @@ class Deployment:
 
     def wait_serving(self, timeout=60):
         """Wait until the public API answers an authenticated request."""
-        self.client().wait_answering(timeout)
+        wait_answering(self.client(), timeout)
 
     def destroy(self):
         if self.model.exists():
@@ -236,17 +236,14 @@ class Deployment:
                    for unit in self.units())
 
     def client(self):
-        return Mistral.from_model(self.model.root)
+        """Mistral as Keystone's admin, at the public endpoint."""
+        return admin_client(self.model.root)
 
     def service_client(self, unit=UNIT):
         """Mistral as the charm's own service user (the project the
-        charm's jobs live in), with the charm's client, at ``unit``'s
-        API."""
-        lib = os.path.join(CHARM, 'lib')
-        if lib not in sys.path:
-            sys.path.insert(0, lib)
-        from charm.openstack.mistral_api import Mistral as CharmMistral
-        return CharmMistral.from_conf(os.path.join(
+        charm's jobs live in), logged in as the charm logs in, at
+        ``unit``'s API."""
+        return Mistral.from_conf(os.path.join(
             self.machine(unit).host_path('/etc/mistral'), 'mistral.conf'))
 
 
@@ -314,7 +311,7 @@ def three_units(site):
     deployed.relate('mistral:ha', HACLUSTER)
     wait_all_ready(deployed)
     wait_until(lambda: deployed.vip_holder(), 'the VIP placed', 30)
-    vip_client(deployed).wait_answering(60)
+    wait_answering(vip_client(deployed), 60)
     return deployed
 
 
@@ -448,8 +445,9 @@ def record_cron(times):
 def fan_out(client):
     """Run the shared fan-out workflow to SUCCESS with its output; its
     execution's id."""
-    client.create_workflows(SHARED.FAN_OUT_DEFINITION)
-    execution = client.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
+    create_workflows(client, SHARED.FAN_OUT_DEFINITION)
+    execution = run_workflow(client, SHARED.FAN_OUT_WORKFLOW,
+                             SHARED.FAN_OUT_INPUT)
     assert execution['state'] == 'SUCCESS', execution.get('state_info')
     assert execution['output'] == SHARED.FAN_OUT_OUTPUT
     return execution['id']
@@ -458,7 +456,8 @@ def fan_out(client):
 def new_executions(client, workflow, before):
     """The executions of ``workflow`` whose ids are not in ``before``,
     oldest first: what a cron trigger fired since."""
-    return sorted((e for e in client.executions(workflow)
+    return sorted((e for e in client.executions(workflow_name=workflow,
+                                                limit=1000)
                    if e['id'] not in before), key=created)
 
 

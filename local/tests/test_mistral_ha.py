@@ -22,6 +22,8 @@ import pytest
 import yaml
 
 from local import figures
+from local.mistral_user import (
+    create_workflows, delete_cron_trigger_if_any, run_workflow, wait_answering)
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
@@ -164,7 +166,7 @@ def follows(deployed):
 
 def runs_a_workflow(deployed):
     api = vip_client(deployed)
-    api.wait_answering(60)
+    wait_answering(api, 60)
     fan_out(api)
 
 
@@ -181,10 +183,11 @@ def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
     follow the units."""
     follows(ha_deployment)
     api = vip_client(ha_deployment)
-    api.create_workflows(SHARED.CRON_DEFINITION)
+    create_workflows(api, SHARED.CRON_DEFINITION)
     name = 'ha-every-minute'
-    api.delete_cron_trigger(name)
-    before = {e['id'] for e in api.executions(SHARED.CRON_WORKFLOW)}
+    delete_cron_trigger_if_any(api, name)
+    before = {e['id'] for e in api.executions(
+        workflow_name=SHARED.CRON_WORKFLOW, limit=1000)}
 
     def fired():
         return new_executions(api, SHARED.CRON_WORKFLOW, before)
@@ -194,7 +197,9 @@ def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
                           'cron execution {}'.format(count), 150)
 
     assert cron_units(ha_deployment) == [ha_deployment.leader()]
-    api.create_cron_trigger(name, SHARED.CRON_WORKFLOW, SHARED.CRON_PATTERN)
+    api.create_cron_trigger({
+        'name': name, 'workflow_name': SHARED.CRON_WORKFLOW,
+        'pattern': SHARED.CRON_PATTERN})
     paused = None
     try:
         next_fire(1)
@@ -227,7 +232,7 @@ def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
         time.sleep(20)                  # time for a duplicate to show
         executions = fired()
     finally:
-        api.delete_cron_trigger(name)
+        delete_cron_trigger_if_any(api, name)
         if paused:
             ha_deployment.controller.run_action(paused, 'resume', [])
     times = [created(e) for e in executions]
@@ -332,7 +337,8 @@ def test_tls_at_the_vip_on_three_units(ha_deployment, https):
             handshake(VIP, https.ca_cert_path, old)
     handshake(VIP, https.ca_cert_path, ssl.TLSVersion.TLSv1_2)
     api = vip_client(ha_deployment, 'https')
-    api.wait_answering(60)
-    api.create_workflows(SHARED.FAN_OUT_DEFINITION)
-    execution = api.run(SHARED.FAN_OUT_WORKFLOW, SHARED.FAN_OUT_INPUT)
+    wait_answering(api, 60)
+    create_workflows(api, SHARED.FAN_OUT_DEFINITION)
+    execution = run_workflow(api, SHARED.FAN_OUT_WORKFLOW,
+                             SHARED.FAN_OUT_INPUT)
     assert execution['state'] == 'SUCCESS', execution.get('state_info')

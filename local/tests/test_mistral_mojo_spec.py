@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from local.mistral_api import Mistral
+from local.mistral_user import admin_client
 from local.providers import keystone
 from local.providers.vault import Vault
 from local.tests.mistral_site import APP, REPO, record, wait_all_ready
@@ -63,7 +63,7 @@ def openrc(tls_ha_deployment, tmp_path_factory):
     Juju model: Keystone's URL as Keystone gave it to Mistral, and the
     CA that signs the https endpoints."""
     root = tls_ha_deployment.model.root
-    assert Mistral.from_model(root).url.startswith('https:')
+    assert admin_client(root).url.startswith('https:')
     identity = identity_data(tls_ha_deployment)
     admin = {'OS_AUTH_URL': '{}://{}:{}/v3'.format(
                  identity['service_protocol'], identity['service_host'],

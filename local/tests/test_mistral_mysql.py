@@ -5,6 +5,7 @@ is a clear blocked status."""
 import pytest
 
 from local import workflows
+from local.mistral_user import create_workflows, run_workflow
 from local.tests.mistral_site import UNIT
 
 pytestmark = pytest.mark.needs_root
@@ -33,8 +34,8 @@ def test_mysql_variant_reaches_active_and_runs_workflows(mysql):
              SHARED.ECHO_INPUT, SHARED.ECHO_OUTPUT),
             (SHARED.FAN_OUT_DEFINITION, SHARED.FAN_OUT_WORKFLOW,
              SHARED.FAN_OUT_INPUT, SHARED.FAN_OUT_OUTPUT)):
-        api.create_workflows(definition)
-        execution = api.run(name, given)
+        create_workflows(api, definition)
+        execution = run_workflow(api, name, given)
         assert execution['state'] == 'SUCCESS', execution.get('state_info')
         assert execution['output'] == expected
 

@@ -10,14 +10,14 @@ import zipfile
 import pytest
 
 from local import workflows
-from local.mistral_api import MistralError
+from local.mistral_user import (
+    FINISHED, MistralError, create_workflows, run_workflow)
 from local.tests.mistral_site import record, wait_until
 from localjuju import resources
 
 pytestmark = pytest.mark.needs_root
 
 SHARED = workflows.load()
-FINISHED = ('SUCCESS', 'ERROR', 'CANCELLED')
 KEEP = 3
 
 
@@ -27,15 +27,15 @@ def deployment(serving):
 
 
 def finished_roots(api):
-    return [e for e in api.executions()
+    return [e for e in api.executions(limit=1000)
             if e['state'] in FINISHED and not e.get('task_execution_id')]
 
 
 def test_max_finished_keeps_exactly_that_many(deployment):
     api = deployment.client()
-    api.create_workflows(SHARED.ECHO_DEFINITION)
+    create_workflows(api, SHARED.ECHO_DEFINITION)
     for _ in range(KEEP + 2):
-        assert api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)[
+        assert run_workflow(api, SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)[
             'state'] == 'SUCCESS'
         # The API shows updated_at to the second: one finish per second
         # tells which executions are the newest.
@@ -126,8 +126,8 @@ def test_policy_overrides_apply_and_go_away(deployment, tmp_path):
 
 def test_the_workflow_trace_has_a_file_of_its_own(deployment):
     api = deployment.client()
-    api.create_workflows(SHARED.ECHO_DEFINITION)
-    execution = api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    create_workflows(api, SHARED.ECHO_DEFINITION)
+    execution = run_workflow(api, SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
     trace = wait_until(lambda: execution['id'] in deployment.inside(
         'cat', '/var/log/mistral/mistral-wf-trace.log',
         check=False).stdout and deployment.inside(

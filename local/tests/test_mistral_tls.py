@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 
 from local import workflows
+from local.mistral_user import create_workflows, run_workflow
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import wait_until
@@ -123,8 +124,8 @@ def test_certificates_relation_serves_https_then_plain_again(
 
     api = deployment.client()
     assert api.url.startswith('https://')
-    api.create_workflows(SHARED.ECHO_DEFINITION)
-    execution = api.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    create_workflows(api, SHARED.ECHO_DEFINITION)
+    execution = run_workflow(api, SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
     assert execution['state'] == 'SUCCESS', execution.get('state_info')
     assert execution['output'] == SHARED.ECHO_OUTPUT
 
@@ -140,5 +141,5 @@ def test_certificates_relation_serves_https_then_plain_again(
                'plain HTTP on {}'.format(PORT))
     urllib.request.install_opener(None)
     plain = deployment.client()
-    execution = plain.run(SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
+    execution = run_workflow(plain, SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
     assert execution['state'] == 'SUCCESS', execution.get('state_info')

@@ -22,7 +22,8 @@ import tempfile
 import pytest
 
 from local import figures, upgrade_repo
-from local.mistral_api import Mistral
+from local.mistral_user import (
+    Mistral, create_workflows, delete_cron_trigger_if_any, wait_answering)
 from local.providers.mariadb import mysql
 from local.tests.mistral_site import (
     PORT, READY, SHARED, Load, check_once_a_minute, created, cron_figures,
@@ -99,9 +100,9 @@ def test_a_broken_repository_fails_the_action_the_old_release_serves(
     assert versions(ha_deployment)[unit] == ZED
     assert {name for name, pid in ha_deployment.pids(unit=unit).items()
             if pid} == running
-    Mistral('{}://{}:{}/v2'.format(api.url.split(':')[0],
-                                   ha_deployment.address(unit), PORT),
-            api.token).wait_answering(30)
+    wait_answering(Mistral('{}://{}:{}/v2'.format(
+        api.url.split(':')[0], ha_deployment.address(unit), PORT),
+        api.token), 30)
 
 
 def schema_has(release):
@@ -125,10 +126,13 @@ def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
             'available)')
     before, kept = ha_deployment.migrations(), fan_out(api)
     # a cron trigger fires once a minute all along
-    api.create_workflows(SHARED.CRON_DEFINITION)
-    api.delete_cron_trigger(CRON)
-    cron_before = {e['id'] for e in api.executions(SHARED.CRON_WORKFLOW)}
-    api.create_cron_trigger(CRON, SHARED.CRON_WORKFLOW, SHARED.CRON_PATTERN)
+    create_workflows(api, SHARED.CRON_DEFINITION)
+    delete_cron_trigger_if_any(api, CRON)
+    cron_before = {e['id'] for e in api.executions(
+        workflow_name=SHARED.CRON_WORKFLOW, limit=1000)}
+    api.create_cron_trigger({
+        'name': CRON, 'workflow_name': SHARED.CRON_WORKFLOW,
+        'pattern': SHARED.CRON_PATTERN})
     leader = ha_deployment.leader()
     order = [leader] + [unit for unit in ha_deployment.units()
                         if unit != leader]
@@ -159,7 +163,7 @@ def test_a_rolling_upgrade_serves_through_the_vip_and_migrates_once(
                                    cron_before)) >= 2 and
         new_executions(api, SHARED.CRON_WORKFLOW, cron_before),
         'two cron periods', 150)
-    api.delete_cron_trigger(CRON)
+    delete_cron_trigger_if_any(api, CRON)
     sent, succeeded, _ = report(
         'rolling upgrade zed -> antelope, {} (action {} s each)'.format(
             ' '.join(order), ' '.join('{:.0f}'.format(t) for t in took)),

@@ -5,14 +5,16 @@ result carries the execution's input."""
 import pytest
 from charmhelpers.core import hookenv
 
-from charm.openstack import job_actions
+from charm.openstack import job_actions, mistral_api
 from openstack_base.actions import ActionRefused
 
 
-class Executions:
-    """Mistral's /executions, in memory."""
+class Executions(mistral_api.Mistral):
+    """The charm's client, with Mistral's /executions in memory behind
+    its requests."""
 
     def __init__(self):
+        super().__init__('http://mistral.invalid/v2', 'token')
         self.store = {}
 
     def workflows(self, namespace):

@@ -10,9 +10,8 @@ from charmhelpers.core import hookenv
 from openstack_base.actions import ActionRefused
 
 from charm.openstack import jobs
-from charm.openstack.mistral_api import Mistral, MistralError
+from charm.openstack.mistral_api import FINISHED, Mistral, MistralError
 
-FINISHED = ('SUCCESS', 'ERROR', 'CANCELLED')
 # target state -> the states it may be reached from
 MOVES = {'CANCELLED': ('RUNNING', 'PAUSED'), 'PAUSED': ('RUNNING',),
          'RUNNING': ('PAUSED',)}
@@ -60,9 +59,7 @@ def run_workflow(charm):
         namespace = jobs.NAMESPACE if name in mistral.workflows(
             jobs.NAMESPACE) else ''
     try:
-        execution = mistral.request('POST', '/executions', {
-            'workflow_name': name, 'workflow_namespace': namespace,
-            'input': json.dumps(given)})
+        execution = mistral.start(name, given, namespace)
     except MistralError as error:
         raise ActionRefused('cannot run {}: {}'.format(name, error))
     if param('wait', False):
@@ -73,8 +70,7 @@ def run_workflow(charm):
                     execution['id'], execution['state'], param('timeout')),
                     execution_summary(execution))
             time.sleep(1)
-            execution = mistral.request(
-                'GET', '/executions/' + execution['id'])
+            execution = mistral.execution(execution['id'])
     return execution_summary(execution)
 
 
@@ -84,7 +80,7 @@ def show_execution(charm):
 
 def find_execution(mistral, execution_id):
     try:
-        return mistral.request('GET', '/executions/{}'.format(execution_id))
+        return mistral.execution(execution_id)
     except MistralError as error:
         raise ActionRefused('no execution {}: {}'.format(
             execution_id, error))
@@ -113,10 +109,9 @@ def list_executions(charm):
     for key, name in (('state', 'state'), ('workflow', 'workflow_name')):
         if param(key):
             query[name] = param(key)
-    listed = api(charm).request('GET', '/executions', query=query)
     lines = ['{} {} {} {}'.format(e['id'], e.get('workflow_name'),
                                   e['state'], e.get('created_at'))
-             for e in listed['executions']]
+             for e in api(charm).executions(**query)]
     return {'count': len(lines), 'executions': '\n'.join(lines)}
 
 

@@ -1,6 +1,8 @@
 """Mistral's REST API, called by the charm as its service user with what
 the unit's own mistral.conf holds (so hooks and actions alike can call
-it); errors carry Mistral's reason, never a credential."""
+it); errors carry Mistral's reason, never a credential. The local
+deployment's tests and bench/ use this client too, with a token of their
+own (local/mistral_user.py)."""
 
 import configparser
 import json
@@ -9,6 +11,8 @@ import urllib.parse
 import urllib.request
 
 TIMEOUT = 30
+# An execution in one of these states changes no more.
+FINISHED = ('SUCCESS', 'ERROR', 'CANCELLED')
 
 
 class MistralError(Exception):
@@ -85,6 +89,22 @@ class Mistral:
     def delete_cron_trigger(self, name):
         self.request('DELETE', '/cron_triggers/' + urllib.parse.quote(name))
 
+    def start(self, workflow, inputs=None, namespace=''):
+        """A new execution of ``workflow`` (its id, state...)."""
+        return self.request('POST', '/executions', {
+            'workflow_name': workflow, 'workflow_namespace': namespace,
+            'input': json.dumps(inputs or {})})
+
+    def execution(self, execution_id):
+        return self.request('GET', '/executions/' + urllib.parse.quote(
+            execution_id, safe=''))
+
+    def executions(self, **query):
+        """The executions ``query`` selects (workflow_name, state, limit,
+        sort_keys... as GET /executions takes them)."""
+        return self.request('GET', '/executions',
+                            query=query)['executions']
+
 
 def token(auth):
     """A project-scoped token for the service user of [keystone_authtoken]."""
@@ -108,7 +128,7 @@ def token(auth):
                            '({})'.format(error.code))
     except OSError as error:
         raise MistralError(None, 'Keystone unreachable ({})'.format(
-            type(error).__name__))
+            failure(error)))
 
 
 def call(request):
@@ -120,7 +140,15 @@ def call(request):
         raise MistralError(error.code, reason(error))
     except OSError as error:
         raise MistralError(None, 'Mistral unreachable ({})'.format(
-            type(error).__name__))
+            failure(error)))
+
+
+def failure(error):
+    """What failed, by name: the cause urllib wraps in a URLError
+    (ConnectionRefusedError, TimeoutError...), else the error itself."""
+    cause = getattr(error, 'reason', None)
+    return type(cause if isinstance(cause, BaseException) else error
+                ).__name__
 
 
 def reason(error):
