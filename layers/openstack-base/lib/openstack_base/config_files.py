@@ -3,7 +3,7 @@ which group; rendered together from one context."""
 
 import os
 
-from openstack_base import context, rendering, tls
+from openstack_base import context, grammar, rendering, tls
 
 LOGROTATE = '/etc/logrotate.d/{}-charm'
 
@@ -22,15 +22,19 @@ def wanted(charm, frontend):
 
 
 def render_all(charm, frontend):
-    """Write every file; return the paths whose content changed."""
+    """Write every file; return the paths whose content changed. Every
+    file is rendered before any is written: a value a template refuses
+    (rendering.UnsafeValue) leaves all of them as they were."""
+    values = context.build(charm, frontend)
+    oslo_templates = set(charm.config_files.values())
+    texts = {path: (rendering.render(
+        template, values, charm.release,
+        grammar.oslo_escape if template in oslo_templates else None), group)
+        for path, (template, group) in wanted(charm, frontend).items()}
     for directory in sorted({os.path.dirname(p) for p in charm.config_files}):
         rendering.secure_dir(directory, charm.group)
-    values = context.build(charm, frontend)
-    changed = {path for path, (template, group) in sorted(
-        wanted(charm, frontend).items())
-        if rendering.write_if_changed(
-            path, rendering.render(template, values, charm.release),
-            group=group)}
+    changed = {path for path, (text, group) in sorted(texts.items())
+               if rendering.write_if_changed(path, text, group=group)}
     if frontend:
         tls.enable_apache(charm.apache_dir)
     return changed

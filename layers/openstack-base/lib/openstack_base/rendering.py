@@ -9,7 +9,7 @@ import shutil
 import jinja2
 from charmhelpers.core import hookenv
 
-from openstack_base import releases
+from openstack_base import grammar, releases
 
 TEMPLATES = 'templates'
 
@@ -24,12 +24,29 @@ def template_dirs(release, charm_dir=None):
             if os.path.isdir(os.path.join(base, r))] + [base]
 
 
-def render(template, context, release):
+class UnsafeValue(ValueError):
+    """A value would break the file it goes into. The checks of config
+    and relation data refuse such values first, naming them; this is
+    the last line, for a value that reached a template unchecked."""
+
+
+def render(template, context, release, escape=None):
     """The text of ``template`` for ``release``; a name the context
-    lacks is an error, not an empty string."""
+    lacks is an error, not an empty string. Every value goes in on one
+    line (else UnsafeValue), through ``escape`` (the destination's
+    syntax, e.g. grammar.oslo_escape) when given."""
+    def finalize(value):
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value)
+        if grammar.CONTROL.search(text):
+            raise UnsafeValue('{}: a value holds a control character'
+                              .format(template))
+        return escape(text) if escape else text
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dirs(release)),
-        keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+        finalize=finalize)
     return env.get_template(template).render(context)
 
 
