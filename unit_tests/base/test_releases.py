@@ -11,7 +11,7 @@ from openstack_base import releases
     ('cloud:jammy-antelope/proposed', 'jammy', 'antelope'),
     ('cloud:noble-epoxy', 'noble', 'epoxy'),
     ('deb http://archive.example/ubuntu jammy main', 'jammy', None),
-    ('deb http://archive.example/ubuntu jammy main|ABCDEF', 'jammy', None),
+    ('deb http://archive.example/ubuntu jammy main|ABCDEF12', 'jammy', None),
     ('ppa:team/mistral', 'noble', None),
     # a raw line's release is the one it names
     ('deb http://uca.example/ubuntu jammy-updates/bobcat main', 'jammy',

@@ -22,8 +22,8 @@ import os
 from charmhelpers.core import hookenv
 
 from openstack_base import (
-    apt, config_files, ip, migration, options, policyd, releases, services,
-    state, status, tls, upgrades, validation,
+    apt, config_files, ip, migration, options, policyd, releases, rendering,
+    services, state, status, tls, upgrades, validation,
 )
 from openstack_base import instance
 from openstack_base.instance import related_endpoints
@@ -87,6 +87,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
     config_checks = options.CHECKS
     config_free = options.FREE
     config_companions = options.COMPANIONS
+    # option -> what bounds its value, for those that may span lines
+    # (every other value is one line of bounded length); merged too.
+    config_multiline = options.MULTILINE
     # Packaged services run on every unit: haproxy in front of the API and
     # the token cache; and what else the token cache needs.
     packaged_services = ['haproxy', 'memcached']
@@ -198,8 +201,9 @@ class OpenStackCharm(metaclass=CharmRegistry):
         """[(option, reason)] for every option whose value is unusable."""
         checks = dict(type(self).merged('config_checks'),
                       **{'openstack-origin': self._check_origin})
-        problems = validation.problems(self.config, checks,
-                                       self.config_companions)
+        problems = validation.problems(
+            self.config, checks, self.config_companions,
+            type(self).merged('config_multiline'))
         if 'worker-multiplier' not in dict(problems):
             problems += self._memory_problems()
         return problems or tls.config_problems(self.config)
@@ -329,18 +333,25 @@ class OpenStackCharm(metaclass=CharmRegistry):
             except upgrades.UpgradeFailed:
                 return None     # blocked with the reason; old one serves
         missing, incomplete, conflicting = status.relation_state(self)
+        if incomplete and not (missing or conflicting):
+            return None
+        try:
+            changed = self.render_configs(self.tls_frontend)
+        except rendering.UnsafeValue as refused:
+            # Checks name the option or relation first; this is the last
+            # line: nothing written, nothing restarted, status says why.
+            state.set_render_refusal(str(refused))
+            return None
+        state.set_render_refusal(None)
+        tls.configure(self)
         if missing or conflicting:
-            self.render_configs(tls.configure(self))
             state.set_rendered(False)
             return self.run_or_stop_services()
-        if incomplete:
-            return None
-        frontend = tls.configure(self)
         for adapter in self.relations.values():
             if adapter.connected and adapter.install_files():
                 self.restarts.request(self.daemon_names)
         self.restarts.request(services.write_daemons(self))
-        for path in self.render_configs(frontend):
+        for path in changed:
             self.restarts.request(self.restart_map.get(path, []))
         if policyd.apply(self):
             self.restarts.request(self.policyd_services)

@@ -35,7 +35,10 @@ def status_message(text):
 
 
 def one_line(value, limit=MAX_VALUE):
-    """Text that fits on one line of a file, of bounded length."""
+    """Text that fits on one line of a file, of bounded length (None is
+    an unset value: nothing to write)."""
+    if value is None:
+        return None
     if not isinstance(value, (str, int, float, bool)):
         return 'must be text, not {}'.format(type(value).__name__)
     text = str(value)

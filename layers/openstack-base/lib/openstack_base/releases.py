@@ -6,6 +6,16 @@ keeps its own table. Everything here is data plus a few pure functions.
 
 import re
 
+from openstack_base import grammar
+
+# After '|' in openstack-origin (charmhelpers' add_source): a key ID
+# (short, long or fingerprint), or one armoured public key, the only text
+# that may span lines.
+APT_KEY = re.compile(
+    r'(?:[0-9A-Fa-f]{8}){1,2}|[0-9A-Fa-f]{40}|'
+    r'-----BEGIN PGP PUBLIC KEY BLOCK-----\n'
+    r'[ -~\n\t]{1,65536}?\n-----END PGP PUBLIC KEY BLOCK-----')
+
 # Oldest first; the position is the release's order.
 RELEASES = (
     'ussuri', 'victoria', 'wallaby', 'xena', 'yoga', 'zed', 'antelope',
@@ -54,6 +64,13 @@ def release_from_origin(origin, series):
     None when it names none (then only the installed packages tell).
     """
     origin = (origin or '').strip()
+    line, bar, key = origin.partition('|')
+    reason = grammar.one_line(line, 1024)
+    if reason:
+        raise InvalidOrigin('its source line ' + reason)
+    if bar and not APT_KEY.fullmatch(key.strip()):
+        raise InvalidOrigin('the key after | must be a key ID or one '
+                            'ASCII-armoured public key block')
     if origin == 'distro':
         if series not in DISTRO_RELEASE:
             raise InvalidOrigin(
@@ -64,8 +81,8 @@ def release_from_origin(origin, series):
         pocket_series, release, _ = cloud
         if pocket_series != series:
             raise InvalidOrigin(
-                '{!r} is for {}, this machine runs {}'.format(
-                    origin, pocket_series, series))
+                '{} is for {}, this machine runs {}'.format(
+                    grammar.shown(origin), pocket_series, series))
         if release not in CLOUD_ARCHIVE.get(series, ()):
             raise InvalidOrigin(
                 'the cloud archive has no {!r} for {}'.format(
@@ -74,8 +91,8 @@ def release_from_origin(origin, series):
     if re.match(r'(deb |ppa:)', origin.split('|')[0]):
         return named_release(origin.split('|')[0])
     raise InvalidOrigin(
-        '{!r} is not distro, cloud:<series>-<release>, a deb line or a '
-        'ppa'.format(origin))
+        '{} is not distro, cloud:<series>-<release>, a deb line or a '
+        'ppa'.format(grammar.shown(origin)))
 
 
 def cloud_origin(origin):

@@ -42,3 +42,16 @@ def upgrade_failure():
 
 def set_upgrade_failure(failed):
     unitdata.kv().set(UPGRADE_FAILURE, list(failed) if failed else None)
+
+
+RENDER_REFUSAL = 'openstack-base.render-refusal'
+
+
+def render_refusal():
+    """Why the last rendering wrote nothing (a value a template refused),
+    or None."""
+    return unitdata.kv().get(RENDER_REFUSAL)
+
+
+def set_render_refusal(reason):
+    unitdata.kv().set(RENDER_REFUSAL, reason or None)

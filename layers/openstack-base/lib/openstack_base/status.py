@@ -5,7 +5,8 @@ the API answers. Assessed once, at the end of every hook."""
 from charmhelpers.core import hookenv
 from charms.reactive.helpers import data_changed
 
-from openstack_base import init_system, policyd, probes, state, upgrades
+from openstack_base import (
+    grammar, init_system, policyd, probes, state, upgrades)
 
 SERIES_UPGRADE_MESSAGE = 'Ready for do-release-upgrade and reboot. Set ' \
     'complete when finished.'
@@ -70,6 +71,9 @@ def _workload_status(charm):
     failed = upgrades.failure(charm)
     if failed:
         return 'blocked', failed
+    refused = state.render_refusal()
+    if refused:
+        return 'blocked', 'Refused to write config: ' + refused
     custom = charm.custom_status()
     if custom:
         return custom
@@ -114,7 +118,8 @@ def service_status(charm):
 
 
 def assess(charm):
-    hookenv.status_set(*workload_status(charm))
+    state_name, message = workload_status(charm)
+    hookenv.status_set(state_name, grammar.status_message(message))
     log_missing_packages(charm)
     version = charm.application_version
     if version:

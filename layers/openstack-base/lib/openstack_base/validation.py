@@ -7,16 +7,23 @@ option and the reason.
 import base64
 import binascii
 import ipaddress
+import math
 import re
 
+from openstack_base import grammar
 
-def problems(config, checks, companions):
+
+def problems(config, checks, companions, multiline=()):
     """[(option, reason)] for every set option whose value is unusable,
-    and every option set without the one it goes with."""
+    and every option set without the one it goes with. Every value is
+    one line of bounded length unless its option is in ``multiline``
+    (which then bounds it itself)."""
     found = []
     for option, check in sorted(checks.items()):
         if option in config:
-            reason = check(config[option])
+            value = config[option]
+            reason = ((option not in multiline and grammar.one_line(value))
+                      or guarded(check, value))
             if reason:
                 found.append((option, reason))
     for option, other in sorted(companions.items()):
@@ -26,13 +33,26 @@ def problems(config, checks, companions):
     return found
 
 
-def number(minimum=None, integer=False, maximum=None):
+def guarded(check, value):
+    """What ``check`` says of ``value``; a check that fails on it (a
+    value built to make it fail) refuses it, the option still named."""
+    try:
+        return check(value)
+    except Exception as error:  # the last line: never out of a hook
+        return 'cannot be checked ({})'.format(type(error).__name__)
+
+
+def number(minimum=None, integer=False, maximum=None, consumer=None):
+    """A number within bounds; ``consumer`` names what sets the maximum
+    (e.g. "haproxy's"), said in the reason."""
     def check(value):
         if value is None or value == '':
             return None
         try:
             parsed = int(value) if integer else float(value)
-        except (TypeError, ValueError):
+            if not integer and not math.isfinite(parsed):
+                raise ValueError(value)
+        except (TypeError, ValueError, OverflowError):
             return 'must be {}'.format('an integer' if integer else
                                        'a number')
         if integer and isinstance(value, float) and value != parsed:
@@ -40,7 +60,8 @@ def number(minimum=None, integer=False, maximum=None):
         if minimum is not None and parsed < minimum:
             return 'must be at least {}'.format(minimum)
         if maximum is not None and parsed > maximum:
-            return 'must be at most {}'.format(maximum)
+            return 'must be at most {}{}'.format(
+                maximum, ' ({} limit)'.format(consumer) if consumer else '')
         return None
     return check
 
@@ -69,7 +90,7 @@ def ip_addresses(value):
         try:
             ipaddress.ip_address(word)
         except ValueError:
-            return '{!r} is not an IP address'.format(word)
+            return '{} is not an IP address'.format(grammar.shown(word))
     return None
 
 
@@ -78,8 +99,8 @@ def words_from(*choices):
     def check(value):
         for word in (value or '').split(','):
             if word.strip() and word.strip() not in choices:
-                return '{!r} is not one of {}'.format(word.strip(),
-                                                      ', '.join(choices))
+                return '{} is not one of {}'.format(
+                    grammar.shown(word.strip()), ', '.join(choices))
         return None
     return check
 

@@ -31,6 +31,8 @@ import re
 import yaml
 from charmhelpers.core import hookenv
 
+from openstack_base import grammar
+
 OPTION = 'workflows'
 NAMESPACE = 'juju'
 RECORD = 'managed-jobs'         # leader setting, JSON
@@ -39,6 +41,16 @@ TRIGGER_KEYS = {'workflow': str, 'pattern': str, 'input': dict,
                 'params': dict, 'first-execution-time': str,
                 'remaining-executions': int}
 REQUIRED = ('workflow', 'pattern')
+# Bounds of the option's YAML: the whole text, the nesting of its (and
+# each definition's) collections, and each trigger's input and params as
+# JSON, as Mistral stores them. Aliases are refused: a few lines of them
+# expand to megabytes in Mistral ("billion laughs").
+MAX_TEXT = 256 * 1024
+MAX_DEPTH = 32
+MAX_JSON = 64 * 1024
+MAX_INT = 2 ** 31 - 1       # Mistral's Integer columns
+# Workflow and cron trigger names: they go into Mistral's API paths.
+NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,79}')
 # Five cron fields (minute hour day month weekday), as Mistral's croniter.
 PATTERN = re.compile(r'\s*(\S+\s+){4}\S+\s*')
 
@@ -50,14 +62,41 @@ class Invalid(ValueError):
         super().__init__('{}: {}'.format(item, reason))
 
 
-def parse(text):
-    """(workflows {name: definition}, triggers {name: spec}); Invalid."""
+class _BoundedLoader(yaml.SafeLoader):
+    """safe_load with no aliases and bounded nesting: refused as the
+    parser meets them, before anything is built."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError('aliases (*name) are not accepted')
+        self._depth = getattr(self, '_depth', 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.YAMLError('nested deeper than {} levels'.format(
+                    MAX_DEPTH))
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_yaml(text, item):
+    """The data of a YAML text within the bounds above; Invalid."""
+    if len(text or '') > MAX_TEXT:
+        raise Invalid(item, 'is longer than {} KiB'.format(MAX_TEXT // 1024))
     try:
-        data = yaml.safe_load(text or '') or {}
+        return yaml.load(text or '', Loader=_BoundedLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, 'problem_mark', None)
-        raise Invalid('YAML', 'does not parse{}'.format(
+        problem = getattr(error, 'problem', None) or (
+            None if mark else str(error))
+        raise Invalid(item, 'does not parse{}{}'.format(
+            ': ' + problem if problem else '',
             ' (line {})'.format(mark.line + 1) if mark else ''))
+
+
+def parse(text):
+    """(workflows {name: definition}, triggers {name: spec}); Invalid."""
+    data = load_yaml(text, 'YAML') or {}
     if not isinstance(data, dict) or set(data) - {'workflows',
                                                   'cron-triggers'}:
         raise Invalid('YAML', "holds only 'workflows' and 'cron-triggers'")
@@ -65,6 +104,12 @@ def parse(text):
     triggers = data.get('cron-triggers') or {}
     if not isinstance(workflows, dict) or not isinstance(triggers, dict):
         raise Invalid('YAML', 'workflows and cron-triggers are mappings')
+    for kind, names in (('workflows', workflows),
+                        ('cron-triggers', triggers)):
+        for name in names:
+            if not isinstance(name, str) or not NAME.fullmatch(name):
+                raise Invalid(kind, 'name {} is not letters, digits, _ . - '
+                              '(80 at most)'.format(grammar.shown(name)))
     for name, definition in workflows.items():
         check_workflow(name, definition)
     for name, spec in triggers.items():
@@ -76,10 +121,7 @@ def check_workflow(name, definition):
     item = 'workflows.{}'.format(name)
     if not isinstance(definition, str):
         raise Invalid(item, 'must be the text of a workflow definition')
-    try:
-        parsed = yaml.safe_load(definition)
-    except yaml.YAMLError:
-        raise Invalid(item, 'the definition does not parse as YAML')
+    parsed = load_yaml(definition, item + ' (the definition)')
     if not isinstance(parsed, dict) or name not in parsed:
         raise Invalid(item, 'the definition must define {}'.format(name))
 
@@ -97,10 +139,19 @@ def check_trigger(name, spec):
             raise Invalid(item, 'unknown key {}'.format(key))
         if not isinstance(value, kind) or isinstance(value, bool):
             raise Invalid(item, '{} must be a {}'.format(key, kind.__name__))
-    if not PATTERN.fullmatch(spec['pattern']):
+    if not PATTERN.fullmatch(spec['pattern']) or \
+            grammar.one_line(spec['pattern'], 200):
         raise Invalid(item, 'pattern must have five cron fields')
-    if spec.get('remaining-executions', 1) < 1:
-        raise Invalid(item, 'remaining-executions must be at least 1')
+    for key in ('workflow', 'first-execution-time'):
+        if key in spec and grammar.one_line(spec[key], 255):
+            raise Invalid(item, '{} must be one line'.format(key))
+    for key in ('input', 'params'):
+        if len(json.dumps(spec.get(key, {}))) > MAX_JSON:
+            raise Invalid(item, '{} is larger than {} KiB as JSON'.format(
+                key, MAX_JSON // 1024))
+    if not 1 <= spec.get('remaining-executions', 1) <= MAX_INT:
+        raise Invalid(item, 'remaining-executions must be from 1 to '
+                      '{}'.format(MAX_INT))
 
 
 def config_check(value):

@@ -13,7 +13,6 @@ Processes on each unit:
 """
 
 import glob
-import os
 
 from charmhelpers.core import hookenv
 
@@ -51,6 +50,23 @@ MAX_PROCESSES = {'engine': 4, 'executor': 4}
 # 110-121 MiB resident, 104-108 MiB of it anonymous (Mistral 15.0.0,
 # Python 3.11, Debian's packages, measured by hand), rounded up.
 PROCESS_MIB = 128
+
+# Bounds of Mistral's numeric options. Intervals and timeouts become
+# sleeps and timedeltas: a year is past any use. An age in minutes goes
+# back from now in a datetime (year 1 is its floor). Counts go to SQL
+# LIMITs and Integer columns.
+YEAR_S = 365 * 24 * 3600
+MAX_AGE_MINUTES = 100 * YEAR_S // 60
+MAX_COUNT = 2 ** 31 - 1
+
+
+def _seconds(minimum):
+    return validation.number(minimum, integer=True, maximum=YEAR_S,
+                             consumer='a year')
+
+
+_count = validation.number(0, integer=True, maximum=MAX_COUNT,
+                           consumer="the database's Integer")
 
 # OpenStack actions are mistral-extra's since ussuri (its release notes),
 # and so is the option saying which endpoints they call. Ubuntu first
@@ -99,16 +115,16 @@ class MistralCharm(OpenStackCharm):
         ['mistral-db-manage', '--config-file', MISTRAL_CONF, 'populate'],
     ]
     config_checks = {
-        'action-heartbeat-timeout': validation.number(0, integer=True),
-        'action-start-timeout': validation.number(1, integer=True),
-        'cron-trigger-interval': validation.number(1, integer=True),
-        'execution-expiration-older-than': validation.number(0,
-                                                             integer=True),
-        'execution-expiration-max-finished': validation.number(
-            0, integer=True),
-        'execution-expiration-interval': validation.number(0, integer=True),
-        'execution-expiration-batch-size': validation.number(0,
-                                                             integer=True),
+        'action-heartbeat-timeout': _seconds(0),
+        'action-start-timeout': _seconds(1),
+        'cron-trigger-interval': _seconds(1),
+        'execution-expiration-older-than': validation.number(
+            0, integer=True, maximum=MAX_AGE_MINUTES,
+            consumer="Python's datetime"),
+        'execution-expiration-max-finished': _count,
+        'execution-expiration-interval': validation.number(
+            0, integer=True, maximum=YEAR_S // 60, consumer='a year'),
+        'execution-expiration-batch-size': _count,
         'execution-expiration-ignored-states': validation.words_from(
             'SUCCESS', 'ERROR', 'CANCELLED'),
         'coordination-backend-url': validation.matching(
@@ -117,6 +133,10 @@ class MistralCharm(OpenStackCharm):
         'ssh-private-key': validation.base64_pem(
             'OPENSSH PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY',
             'PRIVATE KEY'),
+    }
+    config_multiline = {
+        jobs.OPTION: 'YAML, bounded by jobs.load_yaml',
+        'ssh-private-key': 'base64 PEM',
     }
     config_free = {
         'cron-trigger-enabled': 'a boolean, typed by Juju',
@@ -232,8 +252,11 @@ class MistralCharm(OpenStackCharm):
 
     def render_configs(self, frontend):
         """The config files, and how each daemon logs; the changed
-        paths. Logging files of daemons no longer run go."""
-        changed = super().render_configs(frontend)
+        paths. Logging files of daemons no longer run go. The ssh key
+        first: refused (a link planted in ~mistral/.ssh), nothing is
+        written."""
+        changed = self.install_ssh_key()
+        changed |= super().render_configs(frontend)
         wanted = set()
         for name in self.daemon_names:
             path = self.logging_conf.format(name)
@@ -248,20 +271,30 @@ class MistralCharm(OpenStackCharm):
         for path in glob.glob(self.logging_conf.format('*')):
             if path not in wanted:
                 rendering.remove_if_present(path)
-        return changed | self.install_ssh_key()
+        return changed
 
     def install_ssh_key(self):
         """The executors' key for std.ssh (``private_key_filename:
-        juju-jobs``, in the mistral user's ~/.ssh), or its removal."""
+        juju-jobs``, in the mistral user's ~/.ssh), or its removal.
+
+        Any workflow action runs as the mistral user, who owns its home:
+        ~/.ssh (0700) and the key (0600) are that user's, written by a
+        process running as that user, and a link found at either is
+        refused (blocked, naming the path), never followed."""
         key = validation.decode_base64(self.config.get('ssh-private-key')
                                        or '')
         if not key:
-            return ({self.ssh_key} if rendering.remove_if_present(
-                self.ssh_key) else set())
-        rendering.secure_dir(os.path.dirname(self.ssh_key), self.group)
-        written = rendering.write_if_changed(
-            self.ssh_key, key if key.endswith('\n') else key + '\n',
-            group=self.group)
+            try:
+                removed = rendering.remove_if_present(self.ssh_key)
+            except rendering.UnsafePath:
+                removed = False     # ~/.ssh is not a directory: no key in it
+            return {self.ssh_key} if removed else set()
+        try:
+            written = rendering.write_as_user(
+                self.ssh_key, key if key.endswith('\n') else key + '\n',
+                self.user)
+        except rendering.UnsafePath as refused:
+            raise rendering.UnsafePath('ssh-private-key: {}'.format(refused))
         return {self.ssh_key} if written else set()
 
     def pause(self):
