@@ -50,7 +50,7 @@ class IdentityServiceClient(Endpoint):
     def manage_flags(self):
         """Recompute every flag from the relation data (each hook)."""
         try:
-            complete = self.is_joined and all(
+            complete = self.is_joined and not self.refused() and all(
                 self.received(key) for key in REQUIRED_KEYS)
             ssl = complete and all(self.received(key) for key in SSL_KEYS)
         except Exception as exc:  # a bad payload must not fail the hook
@@ -96,6 +96,10 @@ class IdentityServiceClient(Endpoint):
                 services)
 
     # -- what we receive ----------------------------------------------
+    def refused(self):
+        """{key: why} for values sent that are not text."""
+        return _not_text(self.all_joined_units, ACCESSORS)
+
     def ca_cert(self):
         """The CA as PEM text (keystone sends it base64-encoded)."""
         return _pem(self.received('ca_cert'))
@@ -129,3 +133,18 @@ def _accessor(key):
 for _name in ACCESSORS:
     if not hasattr(IdentityServiceClient, _name):
         setattr(IdentityServiceClient, _name, _accessor(_name))
+
+
+def _not_text(units, keys):
+    """{key: why} for each of ``keys`` a remote unit sent as something
+    other than text: Juju relation data is text, so such a value is
+    refused, by name, never used nor converted."""
+    found = {}
+    for unit in units:
+        data = unit.received_raw
+        for key in keys:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                found.setdefault(key, 'must be text, not {}'.format(
+                    type(value).__name__))
+    return found

@@ -22,6 +22,10 @@ from charms.reactive import Endpoint, toggle_flag
 
 AVAILABLE_SUFFIXES = ('available', 'available.ssl',
                       'available.access_network')
+# What this client reads from the remote units (a prefix's keys too).
+RECEIVED_KEYS = ('db_host', 'db_port', 'password', 'allowed_units', 'ssl_ca',
+                 'ssl_cert', 'ssl_key', 'access-network', 'wait_timeout',
+                 'cluster-series-upgrading')
 
 
 class SharedDbClient(Endpoint):
@@ -42,7 +46,8 @@ class SharedDbClient(Endpoint):
 
     def _refresh_flags(self):
         upgrading = self._remote('cluster-series-upgrading') == 'True'
-        ready = (self.is_joined and not upgrading and self.db_host()
+        ready = (self.is_joined and not upgrading and not self.refused()
+                 and self.db_host()
                  and self._requested_prefixes() and all(
                      self.password(p) and self.unit_allowed_db(p)
                      for p in self._requested_prefixes()))
@@ -100,12 +105,21 @@ class SharedDbClient(Endpoint):
         return self._sent(_key('hostname', prefix))
 
     # -- what we receive ----------------------------------------------
+    def refused(self):
+        """{key: why} for values sent that are not text."""
+        keys = RECEIVED_KEYS + tuple(
+            _key(name, prefix) for prefix in self.get_prefixes()
+            for name in ('password', 'allowed_units'))
+        return _not_text(self.all_joined_units, keys)
+
     def _remote(self, key):
-        """First non-empty string for ``key`` among the remote units."""
+        """First non-blank string for ``key`` among the remote units, as
+        sent: the charm's checks refuse blanks where they do not belong,
+        rather than this client changing the value."""
         for unit in self.all_joined_units:
             value = unit.received_raw.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()
+                return value
         return None
 
     def db_host(self):
@@ -148,6 +162,7 @@ def _key(name, prefix):
 def _unit_names(value):
     """Unit names from a space separated list; a JSON list or string
     (as db-router speaks it) is accepted too."""
+    value = (value or '').strip()
     if not value:
         return []
     if value[0] in '["':
@@ -160,3 +175,18 @@ def _unit_names(value):
     if isinstance(value, list):
         return [name for name in value if isinstance(name, str)]
     return []
+
+
+def _not_text(units, keys):
+    """{key: why} for each of ``keys`` a remote unit sent as something
+    other than text: Juju relation data is text, so such a value is
+    refused, by name, never used nor converted."""
+    found = {}
+    for unit in units:
+        data = unit.received_raw
+        for key in keys:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                found.setdefault(key, 'must be text, not {}'.format(
+                    type(value).__name__))
+    return found

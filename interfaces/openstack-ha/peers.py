@@ -33,19 +33,19 @@ class ApiPeers(Endpoint):
         return [unit.unit_name for unit in self.all_joined_units]
 
     def ip_map(self, address_key='private-address'):
-        """[(unit name with '-' for '/', address)] of peers that have
-        published ``address_key``."""
+        """[(unit name with '-' for '/', address as sent)] of peers that
+        have published ``address_key`` (text only); the charm checks the
+        address where it uses it."""
         pairs = []
         for unit in self.all_joined_units:
             address = unit.received_raw.get(address_key)
             if isinstance(address, str) and address.strip():
-                pairs.append((unit.unit_name.replace('/', '-'),
-                              address.strip()))
+                pairs.append((unit.unit_name.replace('/', '-'), address))
         return pairs
 
     def retrieve_remote(self, key):
         values = (unit.received_raw.get(key) for unit in self.all_joined_units)
-        return [v for v in values if v]
+        return [v for v in values if isinstance(v, str) and v]
 
     def retrieve_local(self, key):
         for relation in self.relations:

@@ -115,12 +115,20 @@ def _split(value):
     return {item for item in re.split(r'[,\s]+', value) if item}
 
 
+# What this client reads from the remote units.
+RECEIVED_KEYS = ('master', 'standbys', 'host', 'port', 'user', 'password',
+                 'database', 'roles', 'extensions', 'state', 'allowed-subnets',
+                 'allowed-units')
+
+
 class PostgresClient(Endpoint):
 
     def manage_flags(self):
         """Recompute every flag from the relation data (each hook)."""
         try:
             master, standbys = self.master, self.standbys
+            if self.refused():
+                master, standbys = None, []
         except Exception as exc:  # a bad payload must not fail the hook
             hookenv.log('db: ignoring unusable relation data ({})'.format(
                 type(exc).__name__), hookenv.WARNING)
@@ -153,6 +161,10 @@ class PostgresClient(Endpoint):
         self._publish('extensions', ','.join(sorted(extensions)))
 
     # -- what we receive ----------------------------------------------
+    def refused(self):
+        """{key: why} for values sent that are not text."""
+        return _not_text(self.all_joined_units, RECEIVED_KEYS)
+
     @property
     def master(self):
         """ConnectionString of the master, or None while not usable."""
@@ -205,3 +217,18 @@ class PostgresClient(Endpoint):
         return all(ours.get(key) == theirs.get(key)
                    for key in ('database', 'roles', 'extensions')
                    if ours.get(key))
+
+
+def _not_text(units, keys):
+    """{key: why} for each of ``keys`` a remote unit sent as something
+    other than text: Juju relation data is text, so such a value is
+    refused, by name, never used nor converted."""
+    found = {}
+    for unit in units:
+        data = unit.received_raw
+        for key in keys:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                found.setdefault(key, 'must be text, not {}'.format(
+                    type(value).__name__))
+    return found

@@ -22,6 +22,9 @@ from charmhelpers.core import hookenv
 from charms.reactive import Endpoint, toggle_flag
 
 FLAG_SUFFIXES = ('connected', 'available', 'available.ssl')
+# What this client reads from the remote units.
+RECEIVED_KEYS = ('password', 'hostname', 'private-address', 'ingress-address',
+                 'ssl_port', 'ssl_ca', 'vip', 'clustered')
 
 
 class AmqpClient(Endpoint):
@@ -42,7 +45,7 @@ class AmqpClient(Endpoint):
 
     def _refresh_flags(self):
         ready = bool(self.is_joined and self.username() and self.vhost()
-                     and self.password())
+                     and self.password() and not self.refused())
         self._toggle('connected', self.is_joined)
         self._toggle('available', ready)
         self._toggle('available.ssl', ready and self.ssl_data_complete())
@@ -79,6 +82,10 @@ class AmqpClient(Endpoint):
         return self._sent('vhost')
 
     # -- what we receive ----------------------------------------------
+    def refused(self):
+        """{key: why} for values sent that are not text."""
+        return _not_text(self.all_joined_units, RECEIVED_KEYS)
+
     def _ready_units(self):
         """Remote units that have handed out a password, in unit order."""
         return [unit for unit in self.all_joined_units
@@ -145,3 +152,18 @@ class AmqpClient(Endpoint):
 def _text(value):
     """Relation values are strings; treat anything else as missing."""
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _not_text(units, keys):
+    """{key: why} for each of ``keys`` a remote unit sent as something
+    other than text: Juju relation data is text, so such a value is
+    refused, by name, never used nor converted."""
+    found = {}
+    for unit in units:
+        data = unit.received_raw
+        for key in keys:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                found.setdefault(key, 'must be text, not {}'.format(
+                    type(value).__name__))
+    return found

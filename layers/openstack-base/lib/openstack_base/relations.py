@@ -7,19 +7,74 @@ the plain data templates read from it (``context()``). Side effects the
 relation needs on the unit (a CA file to write) are ``install_files()``.
 Templates are rendered with StrictUndefined, so every key a context
 offers is always present (None when unknown) and a misspelt one fails.
+
+Related applications are other people's code. Every field an adapter
+reads from the remote side is declared once, in its ``fields``, with the
+grammar of where the value goes (a URL, an INI value, haproxy.cfg), and
+read only through ``received()``: the interface layer hands out text (or
+None) and names what was not text (``refused()``); anything else that
+fails its field's check leaves the relation incomplete, with the field
+named in the status, and none of the relation's data is used.
 """
 
+import re
 import urllib.parse
 
 from charmhelpers.core import hookenv
 from charms.reactive import flags
+from charms.reactive.helpers import data_changed
 
-from openstack_base import ha, ip, nrpe, tls, validation
+from openstack_base import grammar, ha, ip, nrpe, tls, validation
 from openstack_base.rendering import remove_if_present, write_if_changed
+
+# Longest PEM bundle a relation may send (a CA and its chain).
+MAX_PEM = 65536
 
 
 def _quote(value):
     return urllib.parse.quote(str(value), safe='')
+
+
+# What each kind of field may hold, by where it goes.
+def secret(value):
+    """Text that goes URL-quoted into a URL (a password, a user name):
+    any one line."""
+    return grammar.one_line(value)
+
+
+def host(value):
+    """A host that goes into URLs and haproxy.cfg: an IP address (without
+    a zone, whose % a URL would read as an escape) or a host name."""
+    reason = grammar.one_line(value, 253) or validation.host(value)
+    if reason:
+        return reason
+    return 'must be an IP address or a host name' if '%' in value else None
+
+
+def port(value):
+    """A TCP port, written in digits only (int() would take blanks, a sign
+    or underscores, which a URL would not)."""
+    reason = validation.PORT(value)
+    if reason:
+        return reason
+    return None if re.fullmatch('[0-9]{1,5}', value) else \
+        'must be an integer written in digits'
+
+
+def certificate(value):
+    """A base64-encoded PEM certificate (line breaks allowed), of bounded
+    length: its decoded text is written to a file."""
+    if len(value) > MAX_PEM:
+        return 'is longer than {} characters'.format(MAX_PEM)
+    return validation.base64_pem('CERTIFICATE')(value)
+
+
+def equal_to(wanted):
+    """What this charm asked for, echoed back."""
+    def check(value):
+        return None if value == wanted else \
+            'must be {!r}, as asked for'.format(wanted)
+    return check
 
 
 class RelationAdapter:
@@ -43,19 +98,43 @@ class RelationAdapter:
         return (flags.is_flag_set(self.ready_flag.format(self.name)) and
                 self.problem() is None)
 
+    # {field: check} of every field received() reads, in the order the
+    # status names them; a check gets text and returns None or why not.
+    fields = {}
+
     def problem(self):
-        """Why the remote data cannot be used (key: reason), or None."""
+        """Why the remote data cannot be used (field: reason), or None."""
         if self.endpoint is None:
             return None
-        for key, value, check in self.data_checks():
-            reason = value is not None and check(value)
-            if reason:
-                return '{}: {}'.format(key, reason)
+        refused = getattr(self.endpoint, 'refused', dict)()
+        for key in sorted(refused):
+            return '{}: {}'.format(key, refused[key])
+        found = self.received()
+        for key, check in self.fields.items():
+            values = found.get(key)
+            for value in values if isinstance(values, list) else [values]:
+                if value is None:
+                    continue
+                reason = (check(value) if isinstance(value, str) else
+                          'must be text, not {}'.format(
+                              type(value).__name__))
+                if reason:
+                    return '{}: {}'.format(key, reason)
         return None
 
-    def data_checks(self):
-        """[(key, value, check)] for what the remote side sent."""
-        return []
+    def received(self):
+        """{field: value} of what the remote side sent (None: not sent; a
+        list for a field each remote unit sends). The one place an
+        adapter reads the endpoint's remote data; every key is in
+        ``fields``."""
+        return {}
+
+    def data(self):
+        """received(), once every field has passed its check; {} while
+        the relation is absent or its data unusable."""
+        if self.endpoint is None or self.problem() is not None:
+            return {}
+        return self.received()
 
     def request(self):
         """Tell the remote side what this charm needs (idempotent)."""
@@ -87,39 +166,44 @@ class AMQPAdapter(RelationAdapter):
     # relation's CA goes (tls.py).
     system_ca_bundle = '/etc/ssl/certs/ca-certificates.crt'
 
+    fields = {'password': secret, 'hostname': host, 'ssl_port': port,
+              'ssl_ca': certificate}
+
     def request(self):
         self.endpoint.request_access(*self.charm.get_amqp_credentials())
 
+    def received(self):
+        ep = self.endpoint
+        if ep is None:
+            return {}
+        return {'password': ep.password(),
+                'hostname': ep.rabbitmq_ready_hosts(),
+                'ssl_port': ep.ssl_port(), 'ssl_ca': ep.ssl_ca()}
+
     @property
     def ssl(self):
-        return bool(self.endpoint and self.endpoint.ssl_data_complete())
+        return bool(self.data().get('ssl_port'))
 
     def ca_file(self):
         """What RabbitMQ's certificate is verified against; None without
         TLS."""
         if not self.ssl:
             return None
-        return (self.ssl_ca_file if self.endpoint.ssl_ca()
+        return (self.ssl_ca_file if self.data().get('ssl_ca')
                 else self.system_ca_bundle)
 
     def transport_url(self):
-        ep = self.endpoint
-        if ep is None or not ep.password() or not ep.rabbitmq_ready_hosts():
+        data = self.data()
+        if not data.get('password') or not data.get('hostname'):
             return None
-        credentials = '{}:{}'.format(_quote(ep.username()),
-                                     _quote(ep.password()))
-        port = ep.ssl_port() if self.ssl else self.default_port
+        username, vhost = self.charm.get_amqp_credentials()
+        credentials = '{}:{}'.format(_quote(username),
+                                     _quote(data['password']))
+        port = int(data['ssl_port']) if self.ssl else self.default_port
         hosts = ','.join(
             '{}@{}:{}'.format(credentials, ip.format_host(h), port)
-            for h in sorted(ep.rabbitmq_ready_hosts()))
-        return 'rabbit://{}/{}'.format(hosts, _quote(ep.vhost()))
-
-    def data_checks(self):
-        ep = self.endpoint
-        return [('ssl_port', ep.ssl_port(), validation.PORT),
-                ('ssl_ca', ep.ssl_ca(), validation.base64_pem('CERTIFICATE'))
-                ] + [('hostname', h, validation.host)
-                     for h in ep.rabbitmq_ready_hosts()]
+            for h in sorted(data['hostname']))
+        return 'rabbit://{}/{}'.format(hosts, _quote(vhost))
 
     def context(self):
         return {'transport_url': self.transport_url(), 'ssl': self.ssl,
@@ -129,7 +213,8 @@ class AMQPAdapter(RelationAdapter):
         """RabbitMQ's CA while it sends one; no stale one after."""
         if self.ca_file() == self.ssl_ca_file:
             changed = write_if_changed(
-                self.ssl_ca_file, self.endpoint.get_ssl_cert(), mode=0o644)
+                self.ssl_ca_file,
+                validation.decode_base64(self.data()['ssl_ca']), mode=0o644)
         else:
             changed = remove_if_present(self.ssl_ca_file)
         return {self.ssl_ca_file} if changed else set()
@@ -172,19 +257,24 @@ class MySQLAdapter(DatabaseAdapter):
         for setup in self.charm.get_database_setup():
             self.endpoint.configure(hostname=hostname, **setup)
 
-    def uri(self):
-        ep = self.endpoint
-        if ep is None or not ep.password() or not ep.db_host():
-            return None
-        return '{}://{}:{}@{}:{}/{}?charset=utf8'.format(
-            self.driver, _quote(ep.username()), _quote(ep.password()),
-            ip.format_host(ep.db_host()), ep.db_port() or 3306,
-            ep.database())
+    fields = {'db_host': host, 'db_port': port, 'password': secret}
 
-    def data_checks(self):
+    def received(self):
         ep = self.endpoint
-        return [('db_host', ep.db_host(), validation.host),
-                ('db_port', ep.db_port(), validation.PORT)]
+        if ep is None:
+            return {}
+        return {'db_host': ep.db_host(), 'db_port': ep.db_port(),
+                'password': ep.password()}
+
+    def uri(self):
+        data = self.data()
+        if not data.get('password') or not data.get('db_host'):
+            return None
+        setup = self.charm.get_database_setup()[0]
+        return '{}://{}:{}@{}:{}/{}?charset=utf8'.format(
+            self.driver, _quote(setup['username']), _quote(data['password']),
+            ip.format_host(data['db_host']), int(data['db_port'] or 3306),
+            _quote(setup['database']))
 
 
 class PostgreSQLAdapter(DatabaseAdapter):
@@ -200,21 +290,29 @@ class PostgreSQLAdapter(DatabaseAdapter):
         for setup in self.charm.get_database_setup():
             self.endpoint.set_database(setup['database'])
 
-    def uri(self):
+    @property
+    def fields(self):
+        return {'host': host, 'port': port, 'dbname': equal_to(
+            self.charm.get_database_setup()[0]['database']),
+            'user': secret, 'password': secret}
+
+    def received(self):
+        """The master's connection string's parts (the standbys are not
+        used)."""
         master = self.endpoint and self.endpoint.master
         if not master:
+            return {}
+        return {key: getattr(master, key) for key in
+                ('host', 'port', 'dbname', 'user', 'password')}
+
+    def uri(self):
+        data = self.data()
+        if not data.get('host'):
             return None
         return '{}://{}:{}@{}:{}/{}'.format(
-            self.driver, _quote(master.user), _quote(master.password),
-            ip.format_host(master.host), master.port or 5432,
-            master.dbname)
-
-    def data_checks(self):
-        master = self.endpoint.master
-        if not master:
-            return []
-        return [('host', master.host, validation.host),
-                ('port', master.port, validation.PORT)]
+            self.driver, _quote(data['user'] or ''),
+            _quote(data['password'] or ''), ip.format_host(data['host']),
+            int(data['port'] or 5432), _quote(data['dbname'] or ''))
 
 
 class IdentityServiceAdapter(RelationAdapter):
@@ -232,29 +330,37 @@ class IdentityServiceAdapter(RelationAdapter):
             *(ip.endpoint_url(self.charm, t, clustered)
               for t in ('public', 'internal', 'admin')))
 
-    def data_checks(self):
+    protocol = staticmethod(validation.one_of('http', 'https'))
+    # Names and the password go raw into [keystone_authtoken].
+    fields = {'service_host': host, 'service_port': port,
+              'service_protocol': protocol, 'auth_host': host,
+              'auth_port': port, 'auth_protocol': protocol,
+              'service_tenant': grammar.ini_value,
+              'service_username': grammar.ini_value,
+              'service_password': grammar.ini_value,
+              'service_domain': grammar.ini_value}
+
+    def received(self):
         ep = self.endpoint
-        protocol = validation.one_of('http', 'https')
-        return [(key, getattr(ep, key)(), check) for key, check in (
-            ('service_host', validation.host), ('auth_host', validation.host),
-            ('service_port', validation.PORT), ('auth_port', validation.PORT),
-            ('service_protocol', protocol), ('auth_protocol', protocol))]
+        if ep is None:
+            return {}
+        return {key: getattr(ep, key)() for key in self.fields}
 
     def context(self):
-        ep = self.endpoint
+        data = self.data()
         keys = ('service_tenant', 'service_username', 'service_password')
         found = dict.fromkeys(
             keys + ('www_authenticate_uri', 'auth_url', 'service_domain'))
-        if ep is None or not ep.service_host():
+        if not data.get('service_host'):
             return found
-        found.update({key: getattr(ep, key)() for key in keys})
+        found.update({key: data[key] for key in keys})
         found['www_authenticate_uri'] = '{}://{}:{}/v3'.format(
-            ep.service_protocol() or 'http',
-            ip.format_host(ep.service_host()), ep.service_port())
+            data['service_protocol'] or 'http',
+            ip.format_host(data['service_host']), data['service_port'])
         found['auth_url'] = '{}://{}:{}'.format(
-            ep.auth_protocol() or 'http', ip.format_host(ep.auth_host()),
-            ep.auth_port())
-        found['service_domain'] = ep.service_domain() or 'default'
+            data['auth_protocol'] or 'http', ip.format_host(data['auth_host']),
+            data['auth_port'])
+        found['service_domain'] = data['service_domain'] or 'default'
         return found
 
 
@@ -282,12 +388,33 @@ class PeerAdapter(RelationAdapter):
             for unit in hookenv.related_units(rid)
             if hookenv.relation_get('paused', unit, rid) != 'true')
 
+    # A peer's address goes into haproxy.cfg, memcached's server list and
+    # the certificate's names.
+    fields = {'private-address': host}
+
+    def received(self):
+        if self.endpoint is None:
+            return {}
+        return {'private-address': [a for _, a in self.endpoint.ip_map()]}
+
     def cluster_hosts(self):
-        """[(unit name with a dash, address)] of every unit, sorted."""
+        """[(unit name with a dash, address)] of every unit, sorted; a
+        peer whose address is unusable is left out (and logged), the
+        others stay."""
         hosts = {self.charm.local_unit.replace('/', '-'):
                  self.charm.cluster_address}
-        if self.endpoint is not None:
-            hosts.update(dict(self.endpoint.ip_map()))
+        refused = []
+        for unit, address in (self.endpoint.ip_map() if self.endpoint
+                              else []):
+            reason = (self.fields['private-address'](address)
+                      if isinstance(address, str) else 'must be text')
+            if reason:
+                refused.append('{}: private-address: {}'.format(unit, reason))
+            else:
+                hosts[unit] = address
+        if data_changed('relation-problem.' + self.name, refused) and refused:
+            hookenv.log('cluster peers left out: {}'.format(
+                '; '.join(refused)), hookenv.WARNING)
         return sorted(hosts.items())
 
     def context(self):
