@@ -14,8 +14,10 @@ from openstack_base import grammar
 
 DEEP = '[' * 5000 + ']' * 5000
 # "billion laughs": nine lines whose aliases expand to 10^6 strings.
-LAUGHS = 'cron-triggers:\n  t:\n    workflow: w\n    pattern: "* * * * *"\n' \
-    '    input:\n      a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol]\n' + ''.join(
+LAUGHS = (
+    'cron-triggers:\n  t:\n    workflow: w\n    pattern: "* * * * *"\n'
+    '    input:\n      a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol]\n'
+) + ''.join(
         '      a{0}: &a{0} [{1}]\n'.format(
             n, ', '.join(['*a{}'.format(n - 1)] * 10)) for n in range(1, 6))
 HUGE = 'x' * 200 * 1024
