@@ -121,3 +121,28 @@ def test_a_check_that_fails_refuses_the_value_with_its_name(unit,
     charm = unit.charm(workflows='workflows: {}')
     assert charm.config_problems() == [
         ('workflows', 'cannot be checked (RecursionError)')]
+
+
+def test_a_value_no_check_caught_writes_nothing(unit, monkeypatch):
+    """The last line: a value that reached a template unchecked (here
+    forced in through the charm's own options) is refused by the
+    template; nothing is written or restarted and the status says so."""
+    from charm.openstack.mistral import MistralCharm
+    unit.relate_all()
+    unit.charm().converge()
+    before = written(unit)
+    unit.init.forget()
+    options = MistralCharm.template_options
+    monkeypatch.setattr(MistralCharm, 'template_options', lambda self: dict(
+        options(self), api_workers='4\n[DEFAULT]\ndebug = true'))
+    charm = unit.charm()
+    charm.converge()
+    assert written(unit) == before
+    assert unit.init.calls == []
+    assert charm.workload_status() == (
+        'blocked', 'Refused to write config: mistral.conf: a value holds a '
+        'control character')
+    monkeypatch.setattr(MistralCharm, 'template_options', options)
+    charm = unit.charm()
+    charm.converge()
+    assert not charm.workload_status()[1].startswith('Refused')
