@@ -101,6 +101,9 @@ class RelationAdapter:
     # {field: check} of every field received() reads, in the order the
     # status names them; a check gets text and returns None or why not.
     fields = {}
+    # Fields that must be there once received() has data (those the
+    # interface's flags do not already wait for).
+    required = ()
 
     def problem(self):
         """Why the remote data cannot be used (field: reason), or None."""
@@ -112,6 +115,8 @@ class RelationAdapter:
         found = self.received()
         for key, check in self.fields.items():
             values = found.get(key)
+            if found and values is None and key in self.required:
+                return '{}: is missing'.format(key)
             for value in values if isinstance(values, list) else [values]:
                 if value is None:
                     continue
@@ -296,13 +301,16 @@ class PostgreSQLAdapter(DatabaseAdapter):
             self.charm.get_database_setup()[0]['database']),
             'user': secret, 'password': secret}
 
+    # A master without them would leave mistral.conf without a database.
+    required = ('host', 'dbname', 'user', 'password')
+
     def received(self):
         """The master's connection string's parts (the standbys are not
         used)."""
         master = self.endpoint and self.endpoint.master
         if not master:
             return {}
-        return {key: getattr(master, key) for key in
+        return {key: getattr(master, key) or None for key in
                 ('host', 'port', 'dbname', 'user', 'password')}
 
     def uri(self):
