@@ -20,12 +20,14 @@ from openstack_base import rendering, state, validation
 from openstack_base.charm import OpenStackCharm
 from openstack_base.daemons import Daemon
 
-from charm.openstack import job_actions, jobs
+from charm.openstack import event_engine, job_actions, jobs
 from charm.openstack.mistral_api import Mistral, MistralError
 
 MISTRAL_CONF = '/etc/mistral/mistral.conf'
 CRON_CONF = '/etc/mistral/mistral-cron-trigger.conf'
 TOKEN_CACHE_CONF = '/etc/mistral/mistral-token-cache.conf'
+# [event_engine] event_definitions_cfg_file of templates/mistral.conf
+EVENT_DEFINITIONS = '/etc/mistral/mistral-event-definitions.yaml'
 SERVER = '/usr/bin/mistral-server'
 CRON_TRIGGER_PORT = 8959        # loopback only, never behind haproxy
 CRON_TRIGGER_UNIT = 'cron-trigger-unit'     # leader setting
@@ -99,9 +101,12 @@ class MistralCharm(OpenStackCharm):
     endpoint_path = '/v2'
     config_files = {MISTRAL_CONF: 'mistral.conf',
                     CRON_CONF: 'mistral-cron-trigger.conf',
-                    TOKEN_CACHE_CONF: 'mistral-token-cache.conf'}
+                    TOKEN_CACHE_CONF: 'mistral-token-cache.conf',
+                    EVENT_DEFINITIONS: 'mistral-event-definitions.yaml'}
     config_readers = {'mistral-cron-trigger.conf': ['mistral-cron-trigger'],
-                      'mistral-token-cache.conf': ['mistral-api']}
+                      'mistral-token-cache.conf': ['mistral-api'],
+                      'mistral-event-definitions.yaml': [
+                          'mistral-event-engine']}
     mistral_conf = MISTRAL_CONF
     ssh_key = '/var/lib/mistral/.ssh/juju-jobs'     # ~mistral/.ssh
     actions = job_actions.ACTIONS
@@ -231,7 +236,7 @@ class MistralCharm(OpenStackCharm):
         if problem:
             return ('blocked',
                     'Invalid config: {}: {}'.format(jobs.OPTION, problem))
-        return None
+        return event_engine.status()
 
     def ready_notes(self):
         managed = jobs.summary()
