@@ -229,6 +229,11 @@ class Unit:
         from openstack_base import config_files
         self.logrotate = str(self.etc / 'logrotate-{}')
         monkeypatch.setattr(config_files, 'LOGROTATE', self.logrotate)
+        # The log directories are the machine's: recorded, not touched.
+        from openstack_base import rendering
+        self.log_dirs = []
+        monkeypatch.setattr(rendering, 'log_dir', lambda path, user:
+                            self.log_dirs.append((path, user)))
         # TLS files go to temporary directories, never the machine's.
         for attribute in ('apache_dir', 'ssl_dir', 'ca_cert_dir'):
             monkeypatch.setattr(MistralCharm, attribute,

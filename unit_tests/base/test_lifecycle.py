@@ -411,6 +411,6 @@ def test_the_executors_ssh_key_comes_and_goes_with_its_option(unit):
     assert open(unit.ssh_key).read() == key
     import os
     import stat
-    assert stat.S_IMODE(os.stat(unit.ssh_key).st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(unit.ssh_key).st_mode) == 0o600
     unit.charm(**{'ssh-private-key': ''}).converge()
     assert not os.path.exists(unit.ssh_key)

@@ -39,7 +39,9 @@ def test_config_files_are_0640_root_and_the_service_group(
     monkeypatch.setattr(grp, 'getgrnam',
                         lambda name: groups.append(name) or Group)
     chowned = []
-    monkeypatch.setattr(os, 'chown', lambda p, u, g: chowned.append((u, g)))
+    monkeypatch.setattr(os, 'geteuid', lambda: 0)
+    monkeypatch.setattr(os, 'fchown',
+                        lambda fd, u, g: chowned.append((u, g)))
     path = str(tmp_path / 'etc' / 'mistral.conf')
     assert rendering.write_if_changed(path, 'password = x\n',
                                       group='mistral')
@@ -59,10 +61,10 @@ def test_a_bind_mounted_file_is_rewritten_in_place(tmp_path, monkeypatch):
     inode = os.stat(path).st_ino
     real_replace = os.replace
 
-    def busy(source, target):
-        if str(target) == str(path):
+    def busy(source, target, **dir_fds):
+        if target == path.name:
             raise OSError(errno.EBUSY, 'Device or resource busy')
-        return real_replace(source, target)
+        return real_replace(source, target, **dir_fds)
     monkeypatch.setattr(os, 'replace', busy)
     assert rendering.write_if_changed(str(path), '-l 10.0.0.2\n')
     assert path.read_text() == '-l 10.0.0.2\n'
@@ -74,7 +76,8 @@ def test_a_bind_mounted_file_is_rewritten_in_place(tmp_path, monkeypatch):
 def test_config_dir_is_root_owned_and_closed_to_others(unit, monkeypatch):
     chowned = []
     monkeypatch.setattr(os, 'geteuid', lambda: 0)
-    monkeypatch.setattr(os, 'chown', lambda p, u, g: chowned.append((p, u)))
+    monkeypatch.setattr(os, 'fchown', lambda fd, u, g: chowned.append(
+        (os.readlink('/proc/self/fd/{}'.format(fd)), u)))
     unit.relate_all()
     unit.charm().converge()
     assert (str(unit.etc), 0) in chowned

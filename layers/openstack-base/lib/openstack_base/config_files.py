@@ -35,6 +35,9 @@ def render_all(charm, frontend):
         rendering.secure_dir(directory, charm.group)
     changed = {path for path, (text, group) in sorted(texts.items())
                if rendering.write_if_changed(path, text, group=group)}
+    for log in values['options']['log_dirs']:
+        if log['user']:     # logrotate's su: the user's, and its alone
+            rendering.log_dir(log['path'], log['user'])
     if frontend:
         tls.enable_apache(charm.apache_dir)
     return changed

@@ -47,8 +47,7 @@ def options(charm, frontend):
         'api_health_path': charm.api_health_path,
         'cluster_address': charm.cluster_address,
         'release': charm.release,
-        'log_dirs': sorted(set(log_dirs(charm.daemons())) |
-                           set(charm.log_dirs)),
+        'log_dirs': log_dirs(charm),
         'haproxy_stat_password': leadership.haproxy_stat_password(),
         'memcache_port': charm.memcache_port,
         'memcache_listen': ','.join(sorted({charm.cluster_address,
@@ -60,16 +59,23 @@ def options(charm, frontend):
     return values
 
 
-def log_dirs(daemons):
-    """Where the daemons write: their --log-file (oslo.log) and the
-    stdout log the init script keeps in /var/log/<group>."""
-    found = set()
-    for daemon in daemons:
-        found.add('/var/log/{}'.format(daemon.group))
+def log_dirs(charm):
+    """[{'path', 'user', 'group'}]: where the daemons write (their
+    --log-file (oslo.log), the stdout log the init script keeps in
+    /var/log/<group>, the charm's log_dirs) and as whom. logrotate
+    rotates there as that user (``su``): as root it would follow a link
+    the user planted."""
+    owners = {}
+    for daemon in charm.daemons():
         args = daemon.command
-        found.update(os.path.dirname(args[i + 1]) for i, arg in
-                     enumerate(args[:-1]) if arg == '--log-file')
-    return sorted(found)
+        for path in ['/var/log/{}'.format(daemon.group)] + [
+                os.path.dirname(args[i + 1]) for i, arg in
+                enumerate(args[:-1]) if arg == '--log-file']:
+            owners.setdefault(path, (daemon.user, daemon.group))
+    for path in charm.log_dirs:
+        owners.setdefault(path, (charm.user, charm.group))
+    return [{'path': path, 'user': user, 'group': group}
+            for path, (user, group) in sorted(owners.items())]
 
 
 def memcached_servers(charm):
