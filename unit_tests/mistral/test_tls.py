@@ -299,3 +299,31 @@ def test_the_certificate_is_valid_at_every_units_address(tls_unit):
     unit.juju.join(peers, 'mistral/2', {'private-address': '10.0.0.12'})
     sent = yaml.safe_load(unit.juju.local_data(certificates)['sans'])
     assert {'10.0.0.10', '10.0.0.11', '10.0.0.12'} <= set(sent)
+
+
+@pytest.mark.parametrize('cn', ['x/../../../../etc/evil',
+                                '10.0.0.10\nInclude /tmp/evil'])
+def test_a_common_name_that_is_no_file_name_blocks_and_writes_nothing(
+        tls_unit, monkeypatch, tmp_path, cn):
+    # vault answers only in processed_requests, under a name of its own:
+    # that name would become cert_<cn> and key_<cn>, and reach apache2
+    unit = tls_unit
+    monkeypatch.setitem(PEERS, 'vault', {'vault/0': {
+        'ca': CA, 'chain': CA, 'mistral_0.processed_requests': json.dumps(
+            {cn: {'cert': OTHER_CERT, 'key': OTHER_KEY}})}})
+    before = {os.path.join(d, f) for d, _, files in os.walk(tmp_path)
+              for f in files}
+    unit.init.forget()
+    answer(unit, add_peer(unit, 'certificates', 'vault'), 'vault')
+    assert unit.juju.status == (
+        'blocked', "Invalid relation data: 'certificates': common_name: "
+        "must be a file name (letters, digits, . _ : -; not starting with "
+        "a dot), not {!r}".format(cn))
+    assert unit.init.calls == []
+    assert not site(unit).exists()
+    assert not (unit.paths['ssl'] / 'mistral').exists()
+    assert not (unit.paths['ca-certificates'] / 'mistral_ca.crt').exists()
+    made = {os.path.join(d, f) for d, _, files in os.walk(tmp_path)
+            for f in files} - before
+    assert not [p for p in made if 'evil' in p or 'cert_' in p]
+    assert ini(unit.conf)['api']['port'] == '8979'

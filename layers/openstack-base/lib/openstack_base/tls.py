@@ -13,8 +13,9 @@ import socket
 import subprocess
 import tempfile
 
-from openstack_base import apt, ip, services
-from openstack_base.rendering import remove_if_present, write_if_changed
+from openstack_base import apt, grammar, ip, services
+from openstack_base.rendering import (
+    UnsafeValue, remove_if_present, write_if_changed)
 from openstack_base.validation import decode_base64
 
 Material = collections.namedtuple('Material', 'cn cert key ca chain')
@@ -110,10 +111,15 @@ def config_problems(config):
 
 def relation_problems(charm):
     """[('certificates', reason)] when the relation's certificate, which
-    the unit would serve, cannot be."""
+    the unit would serve, cannot be. Its common name names its files
+    (cert_<cn>, key_<cn>): one that is not a plain file name (``../``, a
+    line break) is refused before anything is written."""
     frontend = charm.tls_frontend
     if frontend is None or config_requested(charm.config):
         return []
+    bad_name = grammar.file_name(frontend.cn)
+    if bad_name:
+        return [('certificates', 'common_name: ' + bad_name)]
     found = check(frontend.material)
     return [('certificates', RELATION_PROBLEMS[found])] if found else []
 
@@ -159,6 +165,9 @@ class Frontend:
 
     def install(self):
         """Write certificate, key and CA; return the changed paths."""
+        bad_name = grammar.file_name(self.cn)
+        if bad_name:        # relation_problems refuses it first
+            raise UnsafeValue('common_name: ' + bad_name)
         changed = {path for path, (content, mode) in sorted(
             self.files().items())
             if write_if_changed(path, content, mode=mode)}
