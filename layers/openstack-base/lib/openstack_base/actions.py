@@ -11,7 +11,7 @@ import traceback
 
 from charmhelpers.core import hookenv, unitdata
 
-from openstack_base import apt, checklist, upgrades
+from openstack_base import apt, checklist, grammar, upgrades
 from openstack_base.instance import provide_charm_instance
 
 
@@ -128,7 +128,8 @@ def main(argv):
     except ActionRefused as refusal:
         if refusal.results:
             hookenv.action_set(refusal.results)
-        hookenv.action_fail(str(refusal))
+        # one line, bounded, whatever it quotes
+        hookenv.action_fail(grammar.status_message(refusal))
     except Exception as error:
         # Where, not what: an exception's message may carry a secret.
         where = traceback.extract_tb(error.__traceback__)[-1]

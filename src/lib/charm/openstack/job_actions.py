@@ -1,12 +1,16 @@
 """The actions an operator runs on Mistral's executions and cron
-triggers from Juju; each reports with action-set or fails with a reason,
-and prints no workflow input (where secrets may travel)."""
+triggers from Juju; each reports with action-set or fails with a reason:
+the parameter and why, or Mistral's own reason (bounded, no credential,
+no traceback). None prints a workflow's input (where secrets may
+travel)."""
 
+import functools
 import json
 import time
 
 from charmhelpers.core import hookenv
 
+from openstack_base import grammar
 from openstack_base.actions import ActionRefused
 
 from charm.openstack import jobs
@@ -15,6 +19,12 @@ from charm.openstack.mistral_api import FINISHED, Mistral, MistralError
 # target state -> the states it may be reached from
 MOVES = {'CANCELLED': ('RUNNING', 'PAUSED'), 'PAUSED': ('RUNNING',),
          'RUNNING': ('PAUSED',)}
+# What GET /executions filters on (mistral/workflow/states.py).
+STATES = ('IDLE', 'RUNNING', 'SUCCESS', 'ERROR', 'PAUSED', 'CANCELLED')
+# The bounds actions.yaml gives Juju to check first.
+LIMITS = {'limit': (1, 1000), 'timeout': (1, 3600)}
+# Mistral's names and ids are at most 255 characters (its database).
+MAX_NAME = 255
 
 
 def api(charm):
@@ -27,6 +37,64 @@ def api(charm):
 def param(name, default=None):
     value = hookenv.action_get(name)
     return default if value in (None, '') else value
+
+
+def refuse(name, why, value):
+    raise ActionRefused('{}: {}, not {}'.format(name, why,
+                                                grammar.shown(value)))
+
+
+def text_param(name, required=False):
+    """A one-line string parameter (None when not given)."""
+    value = param(name)
+    if value is None:
+        if required:
+            raise ActionRefused('{}: must be given'.format(name))
+        return None
+    if not isinstance(value, str) or grammar.one_line(value, MAX_NAME):
+        refuse(name, 'must be one line of text of at most {} '
+               'characters'.format(MAX_NAME), value)
+    return value
+
+
+def integer_param(name, default):
+    """An integer parameter within LIMITS[name]."""
+    value = param(name, default)
+    low, high = LIMITS[name]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)      # JSON has one kind of number
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not low <= value <= high:
+        refuse(name, 'must be an integer from {} to {}'.format(low, high),
+               value)
+    return value
+
+
+def boolean_param(name):
+    value = param(name, False)
+    if not isinstance(value, bool):
+        refuse(name, 'must be true or false', value)
+    return value
+
+
+def mistral_reason(action):
+    """Mistral's refusal as the action's failure: its HTTP status and
+    its reason, which mistral_api has bounded; or why it was not
+    reached."""
+    @functools.wraps(action)
+    def act(charm):
+        try:
+            return action(charm)
+        except MistralError as error:
+            raise ActionRefused(said(error))
+    return act
+
+
+def said(error):
+    """A MistralError as the operator reads it."""
+    if error.status is None:
+        return str(error)
+    return 'Mistral refused ({}): {}'.format(error.status, error)
 
 
 def execution_summary(execution):
@@ -42,7 +110,7 @@ def execution_summary(execution):
 
 
 def run_workflow(charm):
-    name = param('name')
+    name = text_param('name', required=True)
     # `juju run ... input='{"a": 1}'` gives an object (Juju reads each
     # value as YAML); a quoted value or --params may give its JSON text
     given = param('input', {})
@@ -50,24 +118,27 @@ def run_workflow(charm):
         try:
             given = json.loads(given)
         except ValueError as error:
+            # json's message says where, never quotes the text
             raise ActionRefused('input is not JSON: {}'.format(error))
     if not isinstance(given, dict):
         raise ActionRefused('input must be a JSON object')
+    namespace = text_param('namespace')
+    wait = boolean_param('wait')
+    timeout = integer_param('timeout', 300)
     mistral = api(charm)
-    namespace = param('namespace')
     if namespace is None:
         namespace = jobs.NAMESPACE if name in mistral.workflows(
             jobs.NAMESPACE) else ''
     try:
         execution = mistral.start(name, given, namespace)
     except MistralError as error:
-        raise ActionRefused('cannot run {}: {}'.format(name, error))
-    if param('wait', False):
-        deadline = time.monotonic() + int(param('timeout', 300))
+        raise ActionRefused('cannot run {}: {}'.format(name, said(error)))
+    if wait:
+        deadline = time.monotonic() + timeout
         while execution['state'] not in FINISHED:
             if time.monotonic() > deadline:
                 raise ActionRefused('execution {} still {} after {}s'.format(
-                    execution['id'], execution['state'], param('timeout')),
+                    execution['id'], execution['state'], timeout),
                     execution_summary(execution))
             time.sleep(1)
             execution = mistral.execution(execution['id'])
@@ -75,22 +146,24 @@ def run_workflow(charm):
 
 
 def show_execution(charm):
-    return execution_summary(find_execution(api(charm), param('id')))
+    return execution_summary(find_execution(api(charm)))
 
 
-def find_execution(mistral, execution_id):
+def find_execution(mistral):
+    """The execution the id parameter names."""
+    execution_id = text_param('id', required=True)
     try:
         return mistral.execution(execution_id)
     except MistralError as error:
         raise ActionRefused('no execution {}: {}'.format(
-            execution_id, error))
+            grammar.shown(execution_id), said(error)))
 
 
 def move(target):
     """An action that moves an execution to ``target``, when it may."""
     def act(charm):
         mistral = api(charm)
-        execution = find_execution(mistral, param('id'))
+        execution = find_execution(mistral)
         if execution['state'] not in MOVES[target]:
             raise ActionRefused('execution {} is {}: only {} can become '
                                 '{}'.format(execution['id'],
@@ -104,11 +177,16 @@ def move(target):
 
 
 def list_executions(charm):
-    query = {'limit': int(param('limit', 20)), 'sort_keys': 'created_at',
+    query = {'limit': integer_param('limit', 20), 'sort_keys': 'created_at',
              'sort_dirs': 'desc'}
-    for key, name in (('state', 'state'), ('workflow', 'workflow_name')):
-        if param(key):
-            query[name] = param(key)
+    state = text_param('state')
+    if state is not None and state.upper() not in STATES:
+        refuse('state', 'must be one of {}'.format(', '.join(STATES)), state)
+    workflow = text_param('workflow')
+    for name, value in (('state', state and state.upper()),
+                        ('workflow_name', workflow)):
+        if value:
+            query[name] = value
     lines = ['{} {} {} {}'.format(e['id'], e.get('workflow_name'),
                                   e['state'], e.get('created_at'))
              for e in api(charm).executions(**query)]
@@ -126,7 +204,7 @@ def list_cron_triggers(charm):
     return {'count': len(lines), 'cron-triggers': '\n'.join(lines)}
 
 
-ACTIONS = {
+ACTIONS = {name: mistral_reason(action) for name, action in {
     'run-workflow': run_workflow,
     'list-executions': list_executions,
     'show-execution': show_execution,
@@ -134,4 +212,4 @@ ACTIONS = {
     'pause-execution': move('PAUSED'),
     'resume-execution': move('RUNNING'),
     'list-cron-triggers': list_cron_triggers,
-}
+}.items()}

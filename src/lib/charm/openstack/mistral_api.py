@@ -6,11 +6,15 @@ own (local/mistral_user.py)."""
 
 import configparser
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 
 TIMEOUT = 30
+# Longest reason of Mistral's an error carries: an action's failure
+# message, or a log line, quotes it.
+MAX_REASON = 300
 # An execution in one of these states changes no more.
 FINISHED = ('SUCCESS', 'ERROR', 'CANCELLED')
 
@@ -152,9 +156,33 @@ def failure(error):
 
 
 def reason(error):
-    """Mistral's faultstring, else the HTTP status."""
+    """Mistral's faultstring (as bounded() shows it), else the HTTP
+    status."""
     try:
         body = json.loads(error.read().decode(errors='replace'))
-        return body.get('faultstring') or str(error.code)
     except ValueError:
         return str(error.code)
+    fault = body.get('faultstring') if isinstance(body, dict) else None
+    if not isinstance(fault, str) or not fault.strip():
+        return str(error.code)
+    return bounded(fault)
+
+
+# A URL's user:password@, and a value whose key says it is secret
+# (password=..., "token": "..."), as an error message may quote them.
+URL_CREDENTIALS = re.compile(r'(\w+://[^\s:/@]*):[^\s@/]*@')
+SECRET_VALUE = re.compile(
+    r'''((?:password|secret|token|key)[\w-]*['"]?\s*[=:]\s*)'''
+    r'''("[^"]*"|'[^']*'|[^\s,;)\]}]+)''', re.IGNORECASE)
+
+
+def bounded(text):
+    """``text`` as an operator may be shown it: what comes before any
+    traceback, on one line, URL credentials and secret-named values
+    hidden, at most MAX_REASON characters."""
+    text = str(text).split('Traceback (most recent call last)')[0]
+    text = ' '.join(text.split())
+    text = URL_CREDENTIALS.sub(r'\1:***@', text)
+    text = SECRET_VALUE.sub(r'\1***', text)
+    return text if len(text) <= MAX_REASON else \
+        text[:MAX_REASON - 3] + '...'
