@@ -146,3 +146,19 @@ def test_a_value_no_check_caught_writes_nothing(unit, monkeypatch):
     charm = unit.charm()
     charm.converge()
     assert not charm.workload_status()[1].startswith('Refused')
+
+
+def test_bad_config_asks_nothing_of_relations(unit, monkeypatch):
+    """A region (a VIP, a host name) goes out in relation requests: while
+    the config is bad, the remote sides keep the last good."""
+    from openstack_base.relations import IdentityServiceAdapter
+    asked = []
+    monkeypatch.setattr(IdentityServiceAdapter, 'connected',
+                        property(lambda self: True))
+    monkeypatch.setattr(IdentityServiceAdapter, 'request', lambda self:
+                        asked.append(self.charm.config['region']))
+    unit.relate_all()
+    unit.charm(region='RegionOne').make_requests()
+    unit.charm(region='r' * 5000).make_requests()
+    unit.charm(region='Region\nTwo').make_requests()
+    assert asked == ['RegionOne']

@@ -312,7 +312,11 @@ class OpenStackCharm(metaclass=CharmRegistry):
 
     # --- converge ---------------------------------------------------------
     def make_requests(self):
-        """Ask every connected relation for what this charm needs."""
+        """Ask every connected relation for what this charm needs. Bad
+        config asks nothing: what the remote sides hold stays the last
+        good (a region, a VIP, a host name go out in requests)."""
+        if self.config_problems():
+            return
         for adapter in self.relations.values():
             if adapter.connected:
                 adapter.request()
