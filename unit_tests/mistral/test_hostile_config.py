@@ -157,7 +157,6 @@ def test_bad_config_asks_nothing_of_relations(unit, monkeypatch):
                         property(lambda self: True))
     monkeypatch.setattr(IdentityServiceAdapter, 'request', lambda self:
                         asked.append(self.charm.config['region']))
-    unit.relate_all()
     unit.charm(region='RegionOne').make_requests()
     unit.charm(region='r' * 5000).make_requests()
     unit.charm(region='Region\nTwo').make_requests()
