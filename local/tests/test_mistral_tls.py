@@ -2,10 +2,15 @@
 relate to vault (a test CA), and the public port answers HTTPS with a
 certificate that CA signed for the unit's address, the catalog holds
 https URLs and workflows run over HTTPS; remove the relation and it is
-plain HTTP again."""
+plain HTTP again. A client's scan of every protocol version, cipher suite
+and group finds exactly Mozilla's "intermediate" profile, at apache2 and
+through haproxy's frontend."""
 
+import collections
+import functools
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -17,12 +22,35 @@ from local import workflows
 from local.mistral_user import create_workflows, run_workflow
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
-from local.tests.mistral_site import wait_until
+from local.tests.mistral_site import record, wait_until
 from localjuju.provider import RelationView
 
 SHARED = workflows.load()
 READY = ('active', 'Unit is ready')
 PORT = 8989
+FRONTEND = 8979     # apache2 on the unit; haproxy's PORT forwards to it
+
+# Mozilla's "intermediate" profile: for TLS 1.2, ECDHE key exchange with
+# AEAD ciphers only (the server's certificate type picks ECDSA or RSA);
+# TLS 1.3 with OpenSSL's default suites; three groups.
+INTERMEDIATE_TLS12 = {
+    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305'}
+INTERMEDIATE_TLS13 = {'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384',
+                      'TLS_CHACHA20_POLY1305_SHA256'}
+INTERMEDIATE_GROUPS = {'x25519', 'secp256r1', 'secp384r1'}
+# Every suite and group TLS 1.3 defines (RFC 8446, B.4 and 4.2.7).
+TLS13_SUITES = INTERMEDIATE_TLS13 | {'TLS_AES_128_CCM_SHA256',
+                                     'TLS_AES_128_CCM_8_SHA256'}
+GROUPS = INTERMEDIATE_GROUPS | {'secp521r1', 'x448', 'ffdhe2048',
+                                'ffdhe3072', 'ffdhe4096', 'ffdhe6144',
+                                'ffdhe8192'}
+VERSIONS = {'TLSv1': '-tls1', 'TLSv1.1': '-tls1_1', 'TLSv1.2': '-tls1_2',
+            'TLSv1.3': '-tls1_3'}
+# OpenSSL 3 offers nothing weaker than security level 1 (and no TLS 1.0
+# or 1.1) unless told to: the scan must offer what an old client would.
+EVERYTHING = 'ALL:COMPLEMENTOFALL:@SECLEVEL=0'
 
 
 @pytest.fixture(scope='module')
@@ -143,3 +171,157 @@ def test_certificates_relation_serves_https_then_plain_again(
     plain = deployment.client()
     execution = run_workflow(plain, SHARED.ECHO_WORKFLOW, SHARED.ECHO_INPUT)
     assert execution['state'] == 'SUCCESS', execution.get('state_info')
+
+
+@functools.lru_cache()
+def client_ciphers():
+    """{name: {'Kx': ..., 'Au': ..., 'Enc': ..., 'Mac': ...}} of every
+    suite before TLS 1.3 this client's OpenSSL can offer."""
+    out = subprocess.run(
+        ['openssl', 'ciphers', '-v', '-ciphersuites', '', EVERYTHING],
+        capture_output=True, text=True, check=True).stdout
+    table = {}
+    for line in out.splitlines():
+        name, _version, *fields = line.split()
+        table[name] = dict(field.split('=', 1) for field in fields)
+    return table
+
+
+def handshake(address, port, version, cipher=EVERYTHING, suites=None,
+              groups=None, kx=''):
+    """What ``openssl s_client`` gets from address:port offering only
+    ``version`` (and the suites/groups given): (cipher, output) when the
+    server accepts, None when it refuses with an alert. Anything
+    else (no connection, a client that could not offer) fails: a scan
+    that reached no server must not pass for a refusal."""
+    command = ['openssl', 's_client', '-connect',
+               '{}:{}'.format(address, port), VERSIONS[version],
+               '-cipher', cipher]
+    if suites:
+        command += ['-ciphersuites', suites]
+    if groups:
+        command += ['-groups', groups]
+    # PSK and SRP suites are offered only with a key or user to offer.
+    if 'PSK' in kx:
+        command += ['-psk', '00112233445566778899aabbccddeeff']
+    if 'SRP' in kx:
+        command += ['-srpuser', 'scan', '-srppass', 'pass:scan']
+    done = subprocess.run(command, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=30)
+    output = done.stdout + done.stderr
+    assert 'CONNECTED(' in output, (command, output)
+    # The protocol is the one version offered; "New, <the cipher's own
+    # version>, Cipher is <name>" names what the server chose.
+    found = re.search(r'^New, \S+, Cipher is (\S+)$', output, re.M)
+    if done.returncode == 0 and found and found.group(1) != '(NONE)':
+        return found.group(1), output
+    assert re.search(r'alert number \d+', output), (command, output)
+    return None
+
+
+def certificate_type(address, port):
+    """'RSA' or 'ECDSA': which intermediate suites the server can choose."""
+    pem = ssl.get_server_certificate((address, port))
+    text = subprocess.run(['openssl', 'x509', '-noout', '-text'],
+                          input=pem, capture_output=True, text=True,
+                          check=True).stdout
+    algorithm = re.search(r'Public Key Algorithm: (\S+)', text).group(1)
+    return {'rsaEncryption': 'RSA', 'id-ecPublicKey': 'ECDSA'}[algorithm]
+
+
+def scan(address, port):
+    """What a client gets at address:port: {'versions': {version:
+    accepted?}, 'tls12': accepted suites, 'refused12': {kind: count},
+    'tls13': accepted suites, 'groups': {version: accepted groups},
+    'tickets': a TLS 1.2 session ticket was issued}."""
+    found = {'versions': {}, 'refused12': collections.Counter(),
+             'tls12': set(), 'tls13': set(), 'groups': {}, 'tickets': False}
+    for version in VERSIONS:
+        found['versions'][version] = bool(handshake(address, port,
+                                                    version))
+    for name, fields in sorted(client_ciphers().items()):
+        got = handshake(address, port, 'TLSv1.2', name + ':@SECLEVEL=0',
+                        kx=fields['Kx'])
+        if got:
+            assert got[0] == name, got[0]
+            found['tls12'].add(name)
+            found['tickets'] |= 'session ticket lifetime hint' in got[1]
+        else:
+            found['refused12']['Kx=' + fields['Kx']] += 1
+            if fields['Mac'] == 'SHA1':
+                found['refused12']['Mac=SHA1'] += 1
+    for suite in sorted(TLS13_SUITES):
+        got = handshake(address, port, 'TLSv1.3', suites=suite)
+        if got:
+            assert got[0] == suite, got[0]
+            found['tls13'].add(suite)
+    for version in ('TLSv1.2', 'TLSv1.3'):
+        found['groups'][version] = {
+            group for group in sorted(GROUPS)
+            if handshake(address, port, version, groups=group)}
+    return found
+
+
+def served(address):
+    """TLS answers through haproxy (its check may not yet have put the
+    unit's apache2 in rotation)."""
+    try:
+        return bool(handshake(address, PORT, 'TLSv1.3'))
+    except AssertionError:      # no connection, no alert: not yet
+        return False
+
+
+def chosen(address, port, preference):
+    """The TLS 1.2 suite the server picks from the client's ordered
+    ``preference``."""
+    return handshake(address, port, 'TLSv1.2', ':'.join(preference))[0]
+
+
+@pytest.mark.needs_root
+def test_a_client_scan_finds_mozillas_intermediate_profile(deployment):
+    """Every version, every TLS 1.2 suite this client's OpenSSL knows
+    (PSK and SRP ones offered with a key), every TLS 1.3 suite and group,
+    at apache2 and through haproxy: exactly the intermediate profile."""
+    deployment.relate('mistral:certificates', 'vault')
+    try:
+        assert deployment.wait_ready() == READY
+        address = deployment.address()
+        wait_until(lambda: served(address), 'TLS on {}'.format(PORT))
+        kind = certificate_type(address, PORT)
+        expected = {name for name in INTERMEDIATE_TLS12
+                    if client_ciphers()[name]['Au'] == kind}
+        scans = {port: scan(address, port) for port in (PORT, FRONTEND)}
+        for port, found in scans.items():
+            assert found['versions'] == {
+                'TLSv1': False, 'TLSv1.1': False, 'TLSv1.2': True,
+                'TLSv1.3': True}, port
+            assert found['tls12'] == expected, port
+            assert found['tls13'] == INTERMEDIATE_TLS13, port
+            assert found['groups'] == {'TLSv1.2': INTERMEDIATE_GROUPS,
+                                       'TLSv1.3': INTERMEDIATE_GROUPS}, port
+            assert not found['tickets'], port
+            # Static-RSA key exchange and SHA-1 suites were offered, and
+            # refused.
+            assert found['refused12']['Kx=RSA'] > 0, port
+            assert found['refused12']['Mac=SHA1'] > 0, port
+        # The client's order wins (SSLHonorCipherOrder off).
+        first, second = sorted(expected)[:2]
+        assert chosen(address, PORT, [first, second]) == first
+        assert chosen(address, PORT, [second, first]) == second
+        assert scans[PORT] == scans[FRONTEND]
+        found = scans[PORT]
+        record('TLS scan of {0}:{1} (haproxy) and :{2} (apache2), {3} '
+               'certificate: identical; TLS 1.0, 1.1 refused; TLS 1.2 '
+               'accepts {4} of {5} suites offered: {6} (refused: {7} '
+               'static-RSA, {8} SHA-1); TLS 1.3 accepts {9} of {10}: {11}; '
+               'groups {12}; no TLS 1.2 session tickets'.format(
+                   address, PORT, FRONTEND, kind, len(found['tls12']),
+                   len(client_ciphers()), ' '.join(sorted(found['tls12'])),
+                   found['refused12']['Kx=RSA'],
+                   found['refused12']['Mac=SHA1'], len(found['tls13']),
+                   len(TLS13_SUITES), ' '.join(sorted(found['tls13'])),
+                   ' '.join(sorted(found['groups']['TLSv1.3']))))
+    finally:
+        deployment.controller.remove_relation('mistral:certificates',
+                                              'vault')
+        deployment.wait_ready()
