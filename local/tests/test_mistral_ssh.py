@@ -119,10 +119,10 @@ def test_a_scheduled_ssh_job_runs_on_each_machine_once_per_period(
     try:
         assert serving.hook_error() is None
         assert serving.wait_ready(message=None)[0] == 'active'
-        # the key is the executors' own: mistral's, 0640 root:mistral
+        # the key is the executors' own: mistral's, 0600 mistral:mistral
         shown = serving.inside('stat', '-c', '%a %U:%G',
                                '/var/lib/mistral/.ssh/juju-jobs').stdout
-        assert shown.split() == ['640', 'root:mistral']
+        assert shown.split() == ['600', 'mistral:mistral']
 
         def ran_on_both(times):
             return all(marks(work, 'ran', a) >= times for a in addresses)
