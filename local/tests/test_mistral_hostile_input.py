@@ -9,6 +9,7 @@ import time
 import pytest
 
 from local.tests.mistral_site import record, wait_until
+from localjuju.errors import OperationError
 
 pytestmark = pytest.mark.needs_root
 
@@ -98,3 +99,20 @@ def test_dollar_reaches_mistral_as_written(deployment):
         deployment.reset('coordination-backend-url')
         deployment.wait_ready()
         deployment.inside('rm', '-rf', directory, check=False)
+
+
+def test_action_errors_name_the_parameter_or_mistrals_reason(deployment):
+    """Juju refuses a parameter its schema refuses, naming it; what
+    Mistral refuses fails the action with Mistral's reason, one line."""
+    deployment.wait_ready()
+    with pytest.raises(OperationError, match='limit'):
+        deployment.action('list-executions', limit=-1)
+    missing = deployment.action('show-execution',
+                                id='00000000-0000-0000-0000-000000000000')
+    assert missing['status'] == 'failed'
+    assert '404' in missing['message'] or 'not found' in \
+        missing['message'].lower(), missing['message']
+    assert '\n' not in missing['message'] and 'Traceback' not in \
+        missing['stdout']
+    record('actions: limit=-1 refused by the schema; an unknown execution '
+           'failed with "{}"'.format(missing['message']))
