@@ -325,3 +325,68 @@ def test_a_client_scan_finds_mozillas_intermediate_profile(deployment):
         deployment.controller.remove_relation('mistral:certificates',
                                               'vault')
         deployment.wait_ready()
+
+
+def vault_data(deployment):
+    """vault's unit data on the certificates relation, as it sent it."""
+    for relation in deployment.model.read()['relations'].values():
+        for unit, data in relation['units'].items():
+            if unit.startswith('vault/') and any(
+                    key.endswith('.processed_requests') for key in data):
+                return dict(data)
+    raise AssertionError('vault sent no certificate')
+
+
+@pytest.mark.needs_root
+def test_a_common_name_that_is_no_file_name_writes_nothing(deployment):
+    """The common name vault sends becomes a file name: one with `../`
+    and a line break blocks the relation naming it, before anything is
+    written; the last good certificate keeps being served."""
+    deployment.relate('mistral:certificates', 'vault')
+    try:
+        assert deployment.wait_ready() == READY
+        address = deployment.address()
+        wait_until(lambda: served(address), 'TLS on {}'.format(PORT))
+        sent = vault_data(deployment)
+        key = next(k for k in sent if k.endswith('.processed_requests'))
+        issued = next(iter(json.loads(sent[key]).values()))
+        hostile = 'x/../../../../../tmp/cn-escape\nSSLEngine off'
+        pids = deployment.pids()
+        tls_files = deployment.inside('ls', '-la',
+                                      '/etc/apache2/ssl/mistral').stdout
+        site = deployment.inside(
+            'cat', '/etc/apache2/sites-available/openstack_https_frontend'
+            '.conf').stdout
+        deployment.remote_change('vault', **{
+            key: json.dumps({hostile: issued}),
+            key.replace('processed_requests', 'server.cert'): None,
+            key.replace('processed_requests', 'server.key'): None})
+        try:
+            assert deployment.hook_error() is None
+            state, message = deployment.workload()
+            assert state == 'blocked', message
+            assert message.startswith("Invalid relation data: "
+                                      "'certificates': common_name: ")
+            assert deployment.pids() == pids
+            assert deployment.inside('ls', '-la', '/etc/apache2/ssl/'
+                                     'mistral').stdout == tls_files
+            assert deployment.inside(
+                'cat', '/etc/apache2/sites-available/'
+                'openstack_https_frontend.conf').stdout == site
+            assert deployment.inside('test', '-e', '/tmp/cn-escape',
+                                     check=False).returncode != 0
+            assert served(address)
+            record('certificates common_name with ../ and a line break: '
+                   'blocked "{}"; {} processes, the TLS files and the '
+                   'site unchanged; still serving TLS'.format(
+                       message[:70], len(pids)))
+        finally:
+            deployment.remote_change('vault', **{
+                k: sent.get(k) for k in (
+                    key, key.replace('processed_requests', 'server.cert'),
+                    key.replace('processed_requests', 'server.key'))})
+        assert deployment.wait_ready() == READY
+    finally:
+        deployment.controller.remove_relation('mistral:certificates',
+                                              'vault')
+        deployment.wait_ready()
