@@ -136,7 +136,8 @@ PORT = number(1, integer=True, maximum=65535)
 
 def host(value):
     """An IP address or a host name."""
-    if ip_addresses(value) is None and ' ' not in str(value):
+    if ip_addresses(value) is None and len(str(value).split()) == 1 \
+            and str(value) == str(value).strip():
         return None
     return HOSTNAME(value) and 'must be an IP address or a host name'
 
