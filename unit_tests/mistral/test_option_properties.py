@@ -50,7 +50,7 @@ INI_PLACES = {
 # whatever hypothesis draws.
 ACCEPTED = {'region': 'RegionTwo', 'coordination-backend-url':
             'redis://:pa$word@h:6379/?x=${DEFAULT.debug}'}
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
