@@ -277,54 +277,64 @@ def chosen(address, port, preference):
     return handshake(address, port, 'TLSv1.2', ':'.join(preference))[0]
 
 
-@pytest.mark.needs_root
-def test_a_client_scan_finds_mozillas_intermediate_profile(deployment):
-    """Every version, every TLS 1.2 suite this client's OpenSSL knows
-    (PSK and SRP ones offered with a key), every TLS 1.3 suite and group,
-    at apache2 and through haproxy: exactly the intermediate profile."""
+@pytest.fixture(scope='module')
+def with_vault(deployment):
+    """The deployment related to vault, serving TLS, for the tests that
+    follow; plain again after them."""
     deployment.relate('mistral:certificates', 'vault')
     try:
         assert deployment.wait_ready() == READY
-        address = deployment.address()
-        wait_until(lambda: served(address), 'TLS on {}'.format(PORT))
-        kind = certificate_type(address, PORT)
-        expected = {name for name in INTERMEDIATE_TLS12
-                    if client_ciphers()[name]['Au'] == kind}
-        scans = {port: scan(address, port) for port in (PORT, FRONTEND)}
-        for port, found in scans.items():
-            assert found['versions'] == {
-                'TLSv1': False, 'TLSv1.1': False, 'TLSv1.2': True,
-                'TLSv1.3': True}, port
-            assert found['tls12'] == expected, port
-            assert found['tls13'] == INTERMEDIATE_TLS13, port
-            assert found['groups'] == {'TLSv1.2': INTERMEDIATE_GROUPS,
-                                       'TLSv1.3': INTERMEDIATE_GROUPS}, port
-            assert not found['tickets'], port
-            # Static-RSA key exchange and SHA-1 suites were offered, and
-            # refused.
-            assert found['refused12']['Kx=RSA'] > 0, port
-            assert found['refused12']['Mac=SHA1'] > 0, port
-        # The client's order wins (SSLHonorCipherOrder off).
-        first, second = sorted(expected)[:2]
-        assert chosen(address, PORT, [first, second]) == first
-        assert chosen(address, PORT, [second, first]) == second
-        assert scans[PORT] == scans[FRONTEND]
-        found = scans[PORT]
-        record('TLS scan of {0}:{1} (haproxy) and :{2} (apache2), {3} '
-               'certificate: identical; TLS 1.0, 1.1 refused; TLS 1.2 '
-               'accepts {4} of {5} suites offered: {6} (refused: {7} '
-               'static-RSA, {8} SHA-1); TLS 1.3 accepts {9} of {10}: {11}; '
-               'groups {12}; no TLS 1.2 session tickets'.format(
-                   address, PORT, FRONTEND, kind, len(found['tls12']),
-                   len(client_ciphers()), ' '.join(sorted(found['tls12'])),
-                   found['refused12']['Kx=RSA'],
-                   found['refused12']['Mac=SHA1'], len(found['tls13']),
-                   len(TLS13_SUITES), ' '.join(sorted(found['tls13'])),
-                   ' '.join(sorted(found['groups']['TLSv1.3']))))
+        wait_until(lambda: served(deployment.address()),
+                   'TLS on {}'.format(PORT))
+        yield deployment
     finally:
         deployment.controller.remove_relation('mistral:certificates',
                                               'vault')
         deployment.wait_ready()
+
+
+@pytest.mark.needs_root
+def test_a_client_scan_finds_mozillas_intermediate_profile(with_vault):
+    """Every version, every TLS 1.2 suite this client's OpenSSL knows
+    (PSK and SRP ones offered with a key), every TLS 1.3 suite and group,
+    at apache2 and through haproxy: exactly the intermediate profile."""
+    deployment = with_vault
+    address = deployment.address()
+    wait_until(lambda: served(address), 'TLS on {}'.format(PORT))
+    kind = certificate_type(address, PORT)
+    expected = {name for name in INTERMEDIATE_TLS12
+                if client_ciphers()[name]['Au'] == kind}
+    scans = {port: scan(address, port) for port in (PORT, FRONTEND)}
+    for port, found in scans.items():
+        assert found['versions'] == {
+            'TLSv1': False, 'TLSv1.1': False, 'TLSv1.2': True,
+            'TLSv1.3': True}, port
+        assert found['tls12'] == expected, port
+        assert found['tls13'] == INTERMEDIATE_TLS13, port
+        assert found['groups'] == {'TLSv1.2': INTERMEDIATE_GROUPS,
+                                   'TLSv1.3': INTERMEDIATE_GROUPS}, port
+        assert not found['tickets'], port
+        # Static-RSA key exchange and SHA-1 suites were offered, and
+        # refused.
+        assert found['refused12']['Kx=RSA'] > 0, port
+        assert found['refused12']['Mac=SHA1'] > 0, port
+    # The client's order wins (SSLHonorCipherOrder off).
+    first, second = sorted(expected)[:2]
+    assert chosen(address, PORT, [first, second]) == first
+    assert chosen(address, PORT, [second, first]) == second
+    assert scans[PORT] == scans[FRONTEND]
+    found = scans[PORT]
+    record('TLS scan of {0}:{1} (haproxy) and :{2} (apache2), {3} '
+           'certificate: identical; TLS 1.0, 1.1 refused; TLS 1.2 '
+           'accepts {4} of {5} suites offered: {6} (refused: {7} '
+           'static-RSA, {8} SHA-1); TLS 1.3 accepts {9} of {10}: {11}; '
+           'groups {12}; no TLS 1.2 session tickets'.format(
+               address, PORT, FRONTEND, kind, len(found['tls12']),
+               len(client_ciphers()), ' '.join(sorted(found['tls12'])),
+               found['refused12']['Kx=RSA'],
+               found['refused12']['Mac=SHA1'], len(found['tls13']),
+               len(TLS13_SUITES), ' '.join(sorted(found['tls13'])),
+               ' '.join(sorted(found['groups']['TLSv1.3']))))
 
 
 def vault_data(deployment):
@@ -338,55 +348,49 @@ def vault_data(deployment):
 
 
 @pytest.mark.needs_root
-def test_a_common_name_that_is_no_file_name_writes_nothing(deployment):
+def test_a_common_name_that_is_no_file_name_writes_nothing(with_vault):
     """The common name vault sends becomes a file name: one with `../`
     and a line break blocks the relation naming it, before anything is
     written; the last good certificate keeps being served."""
-    deployment.relate('mistral:certificates', 'vault')
+    deployment = with_vault
+    address = deployment.address()
+    wait_until(lambda: served(address), 'TLS on {}'.format(PORT))
+    sent = vault_data(deployment)
+    key = next(k for k in sent if k.endswith('.processed_requests'))
+    issued = next(iter(json.loads(sent[key]).values()))
+    hostile = 'x/../../../../../tmp/cn-escape\nSSLEngine off'
+    pids = deployment.pids()
+    tls_files = deployment.inside('ls', '-la',
+                                  '/etc/apache2/ssl/mistral').stdout
+    site = deployment.inside(
+        'cat', '/etc/apache2/sites-available/openstack_https_frontend'
+        '.conf').stdout
+    deployment.remote_change('vault', **{
+        key: json.dumps({hostile: issued}),
+        key.replace('processed_requests', 'server.cert'): None,
+        key.replace('processed_requests', 'server.key'): None})
     try:
-        assert deployment.wait_ready() == READY
-        address = deployment.address()
-        wait_until(lambda: served(address), 'TLS on {}'.format(PORT))
-        sent = vault_data(deployment)
-        key = next(k for k in sent if k.endswith('.processed_requests'))
-        issued = next(iter(json.loads(sent[key]).values()))
-        hostile = 'x/../../../../../tmp/cn-escape\nSSLEngine off'
-        pids = deployment.pids()
-        tls_files = deployment.inside('ls', '-la',
-                                      '/etc/apache2/ssl/mistral').stdout
-        site = deployment.inside(
-            'cat', '/etc/apache2/sites-available/openstack_https_frontend'
-            '.conf').stdout
-        deployment.remote_change('vault', **{
-            key: json.dumps({hostile: issued}),
-            key.replace('processed_requests', 'server.cert'): None,
-            key.replace('processed_requests', 'server.key'): None})
-        try:
-            assert deployment.hook_error() is None
-            state, message = deployment.workload()
-            assert state == 'blocked', message
-            assert message.startswith("Invalid relation data: "
-                                      "'certificates': common_name: ")
-            assert deployment.pids() == pids
-            assert deployment.inside('ls', '-la', '/etc/apache2/ssl/'
-                                     'mistral').stdout == tls_files
-            assert deployment.inside(
-                'cat', '/etc/apache2/sites-available/'
-                'openstack_https_frontend.conf').stdout == site
-            assert deployment.inside('test', '-e', '/tmp/cn-escape',
-                                     check=False).returncode != 0
-            assert served(address)
-            record('certificates common_name with ../ and a line break: '
-                   'blocked "{}"; {} processes, the TLS files and the '
-                   'site unchanged; still serving TLS'.format(
-                       message[:70], len(pids)))
-        finally:
-            deployment.remote_change('vault', **{
-                k: sent.get(k) for k in (
-                    key, key.replace('processed_requests', 'server.cert'),
-                    key.replace('processed_requests', 'server.key'))})
-        assert deployment.wait_ready() == READY
+        assert deployment.hook_error() is None
+        state, message = deployment.workload()
+        assert state == 'blocked', message
+        assert message.startswith("Invalid relation data: "
+                                  "'certificates': common_name: ")
+        assert deployment.pids() == pids
+        assert deployment.inside('ls', '-la', '/etc/apache2/ssl/'
+                                 'mistral').stdout == tls_files
+        assert deployment.inside(
+            'cat', '/etc/apache2/sites-available/'
+            'openstack_https_frontend.conf').stdout == site
+        assert deployment.inside('test', '-e', '/tmp/cn-escape',
+                                 check=False).returncode != 0
+        assert served(address)
+        record('certificates common_name with ../ and a line break: '
+               'blocked "{}"; {} processes, the TLS files and the '
+               'site unchanged; still serving TLS'.format(
+                   message[:70], len(pids)))
     finally:
-        deployment.controller.remove_relation('mistral:certificates',
-                                              'vault')
-        deployment.wait_ready()
+        deployment.remote_change('vault', **{
+            k: sent.get(k) for k in (
+                key, key.replace('processed_requests', 'server.cert'),
+                key.replace('processed_requests', 'server.key'))})
+    assert deployment.wait_ready() == READY
