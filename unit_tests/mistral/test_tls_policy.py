@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+from local.openssl_ciphers import described
 from mistral.test_tls import (  # noqa: F401 (tls_unit is a fixture)
     CA, CERT, KEY, b64, reactive_unit, run, site, tls_unit,
 )
@@ -49,19 +50,6 @@ def directives(text, start, end=None):
             found.setdefault(words[0], []).append(
                 words[1] if len(words) > 1 else '')
     return found
-
-
-def described(cipher_list):
-    """What ``openssl ciphers -v`` makes of an OpenSSL cipher list:
-    {name: {'Kx': ..., 'Au': ..., 'Enc': ..., 'Mac': ...}}."""
-    out = subprocess.run(
-        ['openssl', 'ciphers', '-v', '-ciphersuites', '', cipher_list],
-        capture_output=True, text=True, check=True).stdout
-    table = {}
-    for line in out.splitlines():
-        name, _version, *fields = line.split()
-        table[name] = dict(field.split('=', 1) for field in fields)
-    return table
 
 
 def assert_intermediate_tls12(cipher_list):
