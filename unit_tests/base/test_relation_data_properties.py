@@ -74,9 +74,15 @@ AMQP = {'password': TEXT, 'hostname': HOST, 'ssl_port': PORT,
                 .format(t).encode()).decode()))}
 
 
+def one_field(table):
+    """(field, value): one field of ``table`` {field: strategy}, and a
+    value its strategy draws."""
+    return st.sampled_from(sorted(table)).flatmap(
+        lambda field: st.tuples(st.just(field), table[field]))
+
+
 @PROPERTY
-@given(st.sampled_from(sorted(AMQP)).flatmap(
-    lambda field: st.tuples(st.just(field), AMQP[field])))
+@given(one_field(AMQP))
 def test_rabbitmq_fields(related, example):
     field, value = example
     extra = {'ssl_port': '5671'} if field == 'ssl_ca' else {}
@@ -123,8 +129,7 @@ def url_parts(url):
 
 
 @PROPERTY
-@given(st.sampled_from(sorted(KEYSTONE)).flatmap(
-    lambda field: st.tuples(st.just(field), KEYSTONE[field])))
+@given(one_field(KEYSTONE))
 def test_keystone_fields(related, example):
     field, value = example
     text = refused_or(related.observe('identity-service', **{field: value}),
@@ -150,8 +155,7 @@ MYSQL = {'db_host': HOST, 'db_port': PORT, 'password': TEXT}
 
 
 @PROPERTY
-@given(st.sampled_from(sorted(MYSQL)).flatmap(
-    lambda field: st.tuples(st.just(field), MYSQL[field])))
+@given(one_field(MYSQL))
 def test_mysql_fields(related, example):
     field, value = example
     text = refused_or(related.observe('shared-db', **{field: value}),
@@ -172,8 +176,7 @@ POSTGRESQL = {'host': HOST, 'port': PORT, 'user': TEXT, 'password': TEXT,
 
 
 @PROPERTY
-@given(st.sampled_from(sorted(POSTGRESQL)).flatmap(
-    lambda field: st.tuples(st.just(field), POSTGRESQL[field])))
+@given(one_field(POSTGRESQL))
 def test_postgresql_master_parts(postgresql, example):
     field, value = example
     # the value travels libpq-quoted inside the master connection string
