@@ -4,7 +4,8 @@ Import paths are those of a built charm. charmhelpers refuses to import
 its host module unless /etc/os-release names Ubuntu (or a lowercase
 "debian"): tests patch that one lookup instead of touching the machine.
 pytest puts unit_tests/ on sys.path (rootdir-relative conftest import),
-so tests can ``import relation_sim`` and ``import fake_juju``.
+so tests can ``import relation_sim`` and ``import fake_juju``; the
+repository's root goes last, for the harness's own modules (``local``).
 """
 
 import os
@@ -20,6 +21,7 @@ for path in ('layers/openstack-base/lib', 'layers/hook-bootstrap/lib',
              'src/lib', 'src',
              'layers/openstack-base'):
     sys.path.insert(0, os.path.join(ROOT, path))
+sys.path.append(ROOT)
 
 from relation_sim import RelationSim  # noqa: E402
 

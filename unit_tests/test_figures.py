@@ -5,13 +5,10 @@ gives, so no figure in the docs is typed by hand."""
 import datetime
 import json
 import os
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from local import figures  # noqa: E402
+from local import figures
 
 WHEN = datetime.datetime(2027, 1, 5, 9, 30, 0,
                          tzinfo=datetime.timezone.utc)

@@ -3,16 +3,10 @@ never does (local/mistral_user.py), over real HTTP to a stub server:
 replace workflows that exist, wait for an execution's decoded output,
 delete a cron trigger that may be gone, wait for the API to answer."""
 
-import os
-import sys
-
 import pytest
 
 from http_stub import HTTPStub
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from local import mistral_user  # noqa: E402
+from local import mistral_user
 
 DEFINITION = "version: '2.0'\nwf:\n  tasks: {}\n"
 
