@@ -27,9 +27,10 @@ from local.mistral_user import (
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
-    LOAD_SECONDS, PORT, READY, SHARED, VIP, VIP_FAILOVER, VIP_TOKEN, Load,
-    check_once_a_minute, created, cron_figures, fan_out, new_executions,
-    record, record_cron, report, vip_client, wait_all_ready, wait_until)
+    HAPROXY_DOWN, LOAD_SECONDS, PORT, READY, SHARED, VIP, VIP_FAILOVER,
+    VIP_SLACK, VIP_TOKEN, Load, check_once_a_minute, created, cron_figures,
+    fan_out, new_executions, record, record_cron, report, vip_client,
+    wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -123,13 +124,18 @@ def vip_moves_off(ha_deployment, holder):
             holder, moved, moved_after), load)
     figures.record({'VIP moved after (s)': round(moved_after, 1)})
     # declared dead by corosync's token timeout, not sooner
-    assert VIP_TOKEN - 0.5 <= moved_after <= VIP_FAILOVER + 1
-    # requests succeed again right after the move: what failed is what
-    # was in flight on the dead machine or sent before the VIP moved
-    assert outage <= VIP_FAILOVER + 2, outage
-    late = [ok for sent_at, ok, _ in load.results
-            if sent_at > killed_at + moved_after + 2]
-    assert late and all(late), late.count(False)
+    assert VIP_TOKEN - 0.5 <= moved_after <= VIP_FAILOVER + VIP_SLACK
+    # requests are answered again right after the move...
+    assert outage <= moved_after + 2, outage
+    # ...but for those the new holder's haproxy still sends the dead
+    # machine until its checks mark it down: every one sent after both
+    # succeeds
+    served_from = killed_at + max(moved_after, HAPROXY_DOWN)
+    late = [(sent_at, ok) for sent_at, ok, _ in load.results
+            if sent_at > served_from]
+    failed = ['{:.1f}'.format(at - killed_at) for at, ok in late if not ok]
+    assert late and not failed, 'failed, sent s after the kill: ' + \
+        ' '.join(failed)
 
 
 def haproxy_backends(deployed, unit):
