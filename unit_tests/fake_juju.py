@@ -123,6 +123,7 @@ class FakeInit:
             'start': lambda n: self._do('start', n, self._start),
             'stop': lambda n: self._do('stop', n, self.running.discard),
             'restart': lambda n: self._do('restart', n, self.running.add),
+            'reload': lambda n: self._do('reload', n, lambda name: None),
         }
         fakes = {
             init_system: {

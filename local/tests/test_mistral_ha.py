@@ -27,10 +27,10 @@ from local.mistral_user import (
 from local.providers import keystone, keystone_api
 from local.providers.vault import Vault
 from local.tests.mistral_site import (
-    HAPROXY_DOWN, LOAD_SECONDS, PORT, READY, SHARED, VIP, VIP_FAILOVER,
-    VIP_SLACK, VIP_TOKEN, Load, check_once_a_minute, created, cron_figures,
-    fan_out, new_executions, record, record_cron, report, vip_client,
-    wait_all_ready, wait_until)
+    HAPROXY_DOWN, LOAD_SECONDS, MISTRAL_SERVICES, PORT, READY, SHARED, VIP,
+    VIP_FAILOVER, VIP_SLACK, VIP_TOKEN, Load, check_once_a_minute, created,
+    cron_figures, fan_out, new_executions, record, record_cron, report,
+    vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -311,6 +311,33 @@ def certificate_names(deployed, unit):
         kind, _, value = item.strip().partition(':')
         names.add((kind, value))
     return names
+
+
+def test_scaling_restarts_nothing_but_haproxys_reload(ha_deployment):
+    """A unit added, then removed, while requests go through the VIP:
+    no mistral-server process of the other units is replaced (their
+    token caches are their own; haproxy reloads its backends), and every
+    request is answered."""
+    others = ha_deployment.units()
+    before = {unit: ha_deployment.pids(MISTRAL_SERVICES, unit=unit)
+              for unit in others}
+    with Load(vip_client(ha_deployment)) as load:
+        added = ha_deployment.controller.add_unit('mistral')
+        wait_all_ready(ha_deployment)
+        ha_deployment.controller.remove_unit(added)
+        wait_all_ready(ha_deployment)
+        load.run_for(10)   # the backends as they are after the removal
+    sent, succeeded, outage = report('add-unit then remove-unit', load)
+    after = {unit: ha_deployment.pids(MISTRAL_SERVICES, unit=unit)
+             for unit in others}
+    replaced = sorted('{} {}'.format(unit, name) for unit in others
+                      for name in MISTRAL_SERVICES
+                      if before[unit][name] != after[unit][name])
+    record('scaling: {} of {} Mistral processes on the other units '
+           'replaced: {}'.format(len(replaced), len(others) *
+                                 len(MISTRAL_SERVICES), replaced))
+    assert replaced == []
+    assert succeeded == sent
 
 
 @pytest.fixture

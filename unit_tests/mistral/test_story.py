@@ -10,7 +10,6 @@ import urllib.parse
 import pytest
 import yaml
 from charms.reactive import bus
-from charm.openstack import mistral
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -385,7 +384,8 @@ def test_an_upgrade_to_gazpacho_installs_mistral_extra(unit, monkeypatch):
     assert 'mistral-extra' in unit.upgrades[-1]
 
 
-def test_tokens_are_cached_on_every_units_memcached_encrypted(reactive_unit):
+def test_tokens_are_cached_on_the_units_own_memcached_encrypted(
+        reactive_unit):
     run(reactive_unit, 'install')
     relate_core(reactive_unit)
     peers = reactive_unit.juju.relate('cluster', 'mistral')
@@ -393,26 +393,22 @@ def test_tokens_are_cached_on_every_units_memcached_encrypted(reactive_unit):
                             {'private-address': '10.0.0.11'})
     assert 'memcache' not in open(reactive_unit.conf).read()
     auth = ini(reactive_unit.token_cache_conf)['keystone_authtoken']
-    assert auth['memcached_servers'] == '10.0.0.10:11211,10.0.0.11:11211'
+    assert auth['memcached_servers'] == '127.0.0.1:11211'
     assert auth['memcache_security_strategy'] == 'ENCRYPT'
     key = reactive_unit.juju.leader_data['memcache-secret-key']
     assert auth['memcache_secret_key'] == key and len(key) == 64
-    assert '-l 10.0.0.10,127.0.0.1\n' in open(
-        reactive_unit.memcached_conf).read()
+    assert '-l 127.0.0.1\n' in open(reactive_unit.memcached_conf).read()
     assert 'memcached' in reactive_unit.init.running
     assert 'python3-memcache' in reactive_unit.installed
-    # only the API reads the servers: a peer joining restarts nothing else
-    readers = [d.name for d in reactive_unit.charm().daemons()
-               if mistral.TOKEN_CACHE_CONF in d.command]
-    assert readers == ['mistral-api']
+    # A peer joining changes haproxy's backends, reloaded; nothing else.
+    before = open(reactive_unit.token_cache_conf).read()
     reactive_unit.init.forget()
     reactive_unit.juju.join(peers, 'mistral/2',
                             {'private-address': '10.0.0.12'})
-    assert ini(reactive_unit.token_cache_conf)['keystone_authtoken'][
-        'memcached_servers'].endswith(',10.0.0.12:11211')
-    restarted = {name for verb, name in reactive_unit.init.calls
-                 if verb == 'restart'}
-    assert restarted == {'mistral-api', 'haproxy'}, reactive_unit.init.calls
+    assert open(reactive_unit.token_cache_conf).read() == before
+    assert '10.0.0.12' in open(reactive_unit.haproxy).read()
+    assert reactive_unit.init.calls == [('reload', 'haproxy')], \
+        reactive_unit.init.calls
 
 
 @pytest.mark.parametrize('timeout, interval, missed', [

@@ -93,6 +93,8 @@ class OpenStackCharm(metaclass=CharmRegistry):
     # Packaged services run on every unit: haproxy in front of the API and
     # the token cache; and what else the token cache needs.
     packaged_services = ['haproxy', 'memcached']
+    # Services whose changed config a reload applies without a restart.
+    reloadable_services = {'haproxy'}
     token_cache_packages = ['python3-memcache']
     haproxy_conf = '/etc/haproxy/haproxy.cfg'
     memcached_conf = '/etc/memcached.conf'
@@ -114,7 +116,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
         if release:
             self.release = release
         self.config = dict(hookenv.config() if config is None else config)
-        self.restarts = services.Restarts()
+        self.restarts = services.Restarts(self.reloadable_services)
         self.endpoints = endpoints
 
     def get_amqp_credentials(self):
@@ -356,7 +358,7 @@ class OpenStackCharm(metaclass=CharmRegistry):
                 self.restarts.request(self.daemon_names)
         self.restarts.request(services.write_daemons(self))
         for path in changed:
-            self.restarts.request(self.restart_map.get(path, []))
+            self.restarts.config_changed(self.restart_map.get(path, []))
         if policyd.apply(self):
             self.restarts.request(self.policyd_services)
         state.set_rendered(True)

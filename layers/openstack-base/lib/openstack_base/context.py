@@ -50,10 +50,9 @@ def options(charm, frontend):
         'log_dirs': log_dirs(charm),
         'haproxy_stat_password': leadership.haproxy_stat_password(),
         'memcache_port': charm.memcache_port,
-        'memcache_listen': ','.join(sorted({charm.cluster_address,
-                                            '127.0.0.1'})),
+        'memcache_listen': '127.0.0.1',
         'memcache_secret_key': leadership.memcache_secret_key(),
-        'memcached_servers': memcached_servers(charm),
+        'memcached_servers': '127.0.0.1:{}'.format(charm.memcache_port),
     })
     values.update(charm.template_options())
     return values
@@ -76,13 +75,3 @@ def log_dirs(charm):
         owners.setdefault(path, (charm.user, charm.group))
     return [{'path': path, 'user': user, 'group': group}
             for path, (user, group) in sorted(owners.items())]
-
-
-def memcached_servers(charm):
-    """Every unit's token cache, this unit's first."""
-    hosts = [charm.cluster_address] + sorted(
-        address for _, address in charm.relations['cluster'].cluster_hosts()
-        if address != charm.cluster_address)
-    return ','.join(
-        ('inet6:[{}]:{}' if ':' in host else '{}:{}').format(
-            host, charm.memcache_port) for host in hosts)

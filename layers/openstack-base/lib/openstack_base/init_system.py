@@ -63,10 +63,10 @@ def restart(name):
 
 
 def at_once(verb, names):
-    """Start, stop or restart several services together, each in its own
-    process: an OpenStack daemon takes seconds to stop gracefully (a
-    Mistral engine 8 s when idle, 30 under load), and none of them waits
-    for another. {name: whether the init system said it did}."""
+    """Start, stop, restart or reload several services together, each in
+    its own process: an OpenStack daemon takes seconds to stop gracefully
+    (a Mistral engine 8 s when idle, 30 under load), and none of them
+    waits for another. {name: whether the init system said it did}."""
     commands = {name: ['systemctl', verb, name] if uses_systemd()
                 else ['service', name, verb] for name in names}
     running = {name: subprocess.Popen(command, stdout=subprocess.DEVNULL,

@@ -58,30 +58,45 @@ def stale_daemons(charm):
 
 
 class Restarts:
-    """The services to restart at the end of this hook, each once."""
+    """The services to restart, or reload, at the end of this hook, each
+    once. A changed config file asks for a reload of the services that
+    apply it that way (``reloadable``); anything else, a restart."""
 
-    def __init__(self):
+    def __init__(self, reloadable=()):
+        self.reloadable = set(reloadable)
         self.pending = set()
+        self.reloads = set()
 
     def request(self, services):
         self.pending.update(services)
 
+    def config_changed(self, services):
+        services = set(services)
+        self.reloads.update(services & self.reloadable)
+        self.pending.update(services - self.reloadable)
+
     def take(self):
-        pending, self.pending = self.pending, set()
-        return pending
+        """What to restart, and what to reload (a restart covers it)."""
+        taken = self.pending, self.reloads - self.pending
+        self.pending, self.reloads = set(), set()
+        return taken
 
 
 def run_or_stop(charm, run, wait_seconds):
     """Run or stop every service; restart the pending ones; wait for the
     ports of what started, so that "Unit is ready" means the API
     answers."""
-    restarts = charm.restarts.take()
+    restarts, reloads = charm.restarts.take()
     if not run:
         init_system.at_once('stop', [n for n in charm.services
                                      if init_system.running(n)])
         return
     to_restart = [n for n in charm.services
                   if n in restarts and init_system.running(n)]
+    # A reload keeps the process and its connections: haproxy's new
+    # workers take over the listening sockets as the old ones finish.
+    to_reload = [n for n in charm.services
+                 if n in reloads and init_system.running(n)]
     to_start = [n for n in charm.services if not init_system.running(n)]
     if to_restart or to_start:
         hookenv.status_set('maintenance', ', '.join(
@@ -89,6 +104,9 @@ def run_or_stop(charm, run, wait_seconds):
             (('Restarting', to_restart), ('Starting', to_start)) if names))
     for name in charm.services:
         init_system.set_enabled(name, True)
+    for name, reloaded in init_system.at_once('reload', to_reload).items():
+        if not reloaded:   # the running process keeps its old config
+            hookenv.log('{} refused to reload'.format(name), hookenv.WARNING)
     done = init_system.at_once('restart', to_restart)
     done.update(init_system.at_once('start', to_start))
     started = [n for n in charm.services
