@@ -380,6 +380,14 @@ class Load:
     def run_for(self, seconds):
         time.sleep(max(0, self.started + seconds - time.monotonic()))
 
+    def failed_after(self, lost_at, served_from):
+        """Whether requests were sent after ``served_from``, and when the
+        failed ones among them were sent (s after ``lost_at``)."""
+        late = [(sent, ok) for sent, ok, _ in self.results
+                if sent > served_from]
+        return bool(late), ['{:.1f}'.format(sent - lost_at)
+                            for sent, ok in late if not ok]
+
     def figures(self):
         """(sent, succeeded, longest outage in s): the outage is the
         longest time in which no request was answered successfully

@@ -119,10 +119,8 @@ def test_the_vips_unit_cut_off_for_30_s_loses_no_execution(
     # the 30 executions the others take over (a CI run: VIP moved after
     # 4.2 s, first answer after 7.3 s); the VIP-kill story in
     # test_mistral_ha, with no workload, bounds the outage itself.
-    served_from = max(moved['at'], moved['cut'] + HAPROXY_DOWN)
-    late = [(sent_at, ok) for sent_at, ok, _ in load.results
-            if sent_at > served_from]
-    failed = ['{:.1f}'.format(at - moved['cut']) for at, ok in late if not ok]
+    late, failed = load.failed_after(
+        moved['cut'], max(moved['at'], moved['cut'] + HAPROXY_DOWN))
     assert late and not failed, 'failed, sent s after the cut: ' + \
         ' '.join(failed)
     assert outage <= CUT_SECONDS, outage

@@ -130,10 +130,8 @@ def vip_moves_off(ha_deployment, holder):
     # ...but for those the new holder's haproxy still sends the dead
     # machine until its checks mark it down: every one sent after both
     # succeeds
-    served_from = killed_at + max(moved_after, HAPROXY_DOWN)
-    late = [(sent_at, ok) for sent_at, ok, _ in load.results
-            if sent_at > served_from]
-    failed = ['{:.1f}'.format(at - killed_at) for at, ok in late if not ok]
+    late, failed = load.failed_after(
+        killed_at, killed_at + max(moved_after, HAPROXY_DOWN))
     assert late and not failed, 'failed, sent s after the kill: ' + \
         ' '.join(failed)
 
