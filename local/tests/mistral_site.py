@@ -16,6 +16,7 @@ import os
 import subprocess
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 from local import emulator, figures, workflows
@@ -208,6 +209,12 @@ class Deployment:
         parser.read_string(self.inside(
             'cat', '/etc/mistral/mistral.conf', unit=unit).stdout)
         return parser
+
+    def amqp_vhost(self):
+        """The RabbitMQ vhost the units' mistral.conf names."""
+        url = self.mistral_conf()['DEFAULT']['transport_url']
+        return urllib.parse.urlsplit(
+            url.split(',')[0]).path.lstrip('/') or '/'
 
     def vip_holder(self, hacluster='mistral-hacluster'):
         """The unit whose machine holds the VIP now (pacemaker's placement),

@@ -15,7 +15,6 @@ again."""
 import json
 import subprocess
 import time
-import urllib.parse
 import uuid
 
 import pytest
@@ -40,15 +39,20 @@ DEFINITIONS = '/etc/mistral/mistral-event-definitions.yaml'
 QUEUE = 'mistral-{}-events'.format(EXCHANGE)
 USER = 'charm-story-user'
 # What an OpenStack service runs to notify, on the unit (its python3 has
-# oslo.messaging); the transport and its TLS are mistral.conf's.
+# oslo.messaging): its own exchange; the transport, its TLS and how
+# queues are declared (rabbit-queue-type: a trigger's exchange must be
+# declared alike) are mistral.conf's.
 PUBLISH = """
-import json, sys
+import json, sys, tempfile
 from oslo_config import cfg
 import oslo_messaging
 exchange, topic, notifications = sys.argv[1], sys.argv[2], sys.argv[3]
-oslo_messaging.set_transport_defaults(control_exchange=exchange)
 conf = cfg.ConfigOpts()
-conf(['--config-file', '/etc/mistral/mistral.conf'], project='mistral')
+with tempfile.NamedTemporaryFile('w', suffix='.conf') as own:
+    own.write('[DEFAULT]\\ncontrol_exchange = %s\\n' % exchange)
+    own.flush()
+    conf(['--config-file', '/etc/mistral/mistral.conf',
+          '--config-file', own.name], project='mistral')
 transport = oslo_messaging.get_notification_transport(conf)
 for n in json.loads(notifications):
     oslo_messaging.Notifier(
@@ -72,15 +76,10 @@ def publish(serving, *notifications):
                    json.dumps(list(notifications)))
 
 
-def vhost(serving):
-    url = serving.mistral_conf()['DEFAULT']['transport_url']
-    return urllib.parse.urlsplit(url.split(',')[0]).path.lstrip('/') or '/'
-
-
 def queue(serving):
     """(messages, consumers) of the event engines' queue, or None."""
     listed = subprocess.run(
-        ['rabbitmqctl', '--quiet', 'list_queues', '-p', vhost(serving),
+        ['rabbitmqctl', '--quiet', 'list_queues', '-p', serving.amqp_vhost(),
          '--no-table-headers', 'name', 'messages', 'consumers'],
         capture_output=True, text=True, check=True).stdout
     for line in listed.splitlines():

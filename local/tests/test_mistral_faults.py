@@ -12,13 +12,17 @@ Faults, in order: a unit that is not the leader loses power; the leader
 does (its cron process and the migrations it owns with it), and comes
 back; the VIP's unit is cut off from the network for 30 s (the VIP
 moves off it within pacemaker's bound, and the API through the VIP
-answers again); RabbitMQ restarts; MariaDB restarts. Each prints its
-counts.
+answers again); RabbitMQ restarts; RabbitMQ is down for 60 s (100
+executions); MariaDB restarts. Each prints its counts. The RabbitMQ
+stories run the workload with no timeout nor retry
+(fault_workload.PLAIN_DEFINITION): the broker's quorum queues must lose
+nothing at all, not even what a post-commit operation is forgiven.
 
 How long a story may take is designed, not hoped for: a task whose
 action a fault lost times out (30 s) and its retry policy runs it again
 (fault_workload.FINISH_WITHIN)."""
 
+import subprocess
 import time
 
 import pytest
@@ -126,9 +130,47 @@ def test_the_vips_unit_cut_off_for_30_s_loses_no_execution(
     assert outage <= CUT_SECONDS, outage
 
 
-def test_a_rabbitmq_restart_loses_no_execution(ha_deployment, api, recorder):
+def mistral_queues(deployed):
+    """{name: (type, durable)} of the RabbitMQ queues Mistral's RPC
+    servers consume (rabbit-queue-type; quorum by default)."""
+    found = subprocess.run(
+        ['rabbitmqctl', '-q', 'list_queues', '-p', deployed.amqp_vhost(),
+         '--no-table-headers', 'name', 'type', 'durable'],
+        capture_output=True, text=True, check=True).stdout
+    return {name: (kind, durable == 'true') for name, kind, durable in (
+        line.split('\t') for line in found.splitlines())
+        if name.startswith('mistral_')}
+
+
+def test_a_rabbitmq_restart_loses_no_plain_execution(
+        ha_deployment, api, recorder):
+    # Executions with no timeout nor retry: the queues keep what they hold
+    # (and requeue what they had pushed) through the restart.
+    queues = mistral_queues(ha_deployment)
+    assert {'mistral_engine_quorum', 'mistral_executor_quorum',
+            'mistral_event_engine_quorum'} <= set(queues), queues
+    assert set(queues.values()) == {('quorum', True)}, queues
     through(api, recorder, 'rabbitmq-restart',
-            lambda: restart_service('rabbitmq-server'))
+            lambda: restart_service('rabbitmq-server'), plain=True)
+
+
+BROKER_DOWN_SECONDS = 60
+
+
+def test_100_plain_executions_ride_out_rabbitmq_down_for_60_s(
+        ha_deployment, api, recorder):
+    # Results and heartbeats wait in the executors until the broker is
+    # back; action-heartbeat-timeout (120 s) outlasts the outage, its
+    # reconnect back-off (10 s) and a heartbeat's interval (20 s).
+    def down():
+        subprocess.run(['service', 'rabbitmq-server', 'stop'], check=True,
+                       capture_output=True)
+        try:
+            time.sleep(BROKER_DOWN_SECONDS)
+        finally:
+            subprocess.run(['service', 'rabbitmq-server', 'start'],
+                           check=True, capture_output=True)
+    through(api, recorder, 'rabbitmq-down-60s', down, count=100, plain=True)
 
 
 def test_a_mariadb_restart_loses_no_execution(ha_deployment, api, recorder):

@@ -305,6 +305,7 @@ WRONG_VALUES = {
     'ssl_ca': 'bm90IHBlbQ==',
     'cron-trigger-interval': 0,
     'action-heartbeat-timeout': -1,
+    'rabbit-queue-type': 'classic',
     'action-start-timeout': 0,
     'execution-expiration-older-than': -1,
     'execution-expiration-max-finished': 'many',

@@ -79,6 +79,35 @@ OPENSTACK_ACTIONS = ('no OpenStack actions (nova.*, glance.*, ...), so '
                      'use-internal-endpoints has no effect')
 
 
+# How each rabbit-queue-type declares Mistral's RPC on RabbitMQ: the
+# exchange, what ends the topics (the queues' names) and oslo.messaging's
+# flag. A queue's or exchange's durability cannot change once declared
+# (PRECONDITION_FAILED), so each type has names of its own; transient
+# keeps the names Mistral has always used, on the exchange the other
+# OpenStack services declare transient in the same vhost.
+QUEUE_TYPES = {
+    'transient': {'exchange': 'openstack', 'suffix': '', 'flags': {}},
+    'durable': {'exchange': 'mistral', 'suffix': '_durable',
+                'flags': {'amqp_durable_queues': 'true'}},
+    'quorum': {'exchange': 'mistral', 'suffix': '_quorum',
+               'flags': {'rabbit_quorum_queue': 'true'}},
+}
+# The config sections naming Mistral's RPC topics, and their defaults.
+TOPICS = {'engine': 'mistral_engine', 'executor': 'mistral_executor',
+          'event_engine': 'mistral_event_engine',
+          'notifier': 'mistral_notifier'}
+
+
+def messaging_settings(queue_type):
+    """control_exchange, the topic of each section and the
+    [oslo_messaging_rabbit] flags of a rabbit-queue-type."""
+    kind = QUEUE_TYPES[queue_type]
+    return {'exchange': kind['exchange'],
+            'topics': {section: topic + kind['suffix']
+                       for section, topic in TOPICS.items()},
+            'rabbit_flags': kind['flags']}
+
+
 class MistralCharm(OpenStackCharm):
     name = 'mistral'
     release = 'yoga'
@@ -123,6 +152,7 @@ class MistralCharm(OpenStackCharm):
         'action-heartbeat-timeout': _seconds(0),
         'action-start-timeout': _seconds(1),
         'cron-trigger-interval': _seconds(1),
+        'rabbit-queue-type': validation.one_of(*sorted(QUEUE_TYPES)),
         'execution-expiration-older-than': validation.number(
             0, integer=True, maximum=MAX_AGE_MINUTES,
             consumer="Python's datetime"),
@@ -324,12 +354,14 @@ class MistralCharm(OpenStackCharm):
 
     # --- templates --------------------------------------------------------
     def template_options(self):
-        """API worker count, the cron trigger process's port and the
-        action heartbeat checker's settings."""
+        """API worker count, the cron trigger process's port, the
+        action heartbeat checker's settings and how RPC is declared."""
         return {'api_workers': self.process_count('api'),
                 'cron_trigger_port': CRON_TRIGGER_PORT,
                 'heartbeat': heartbeat_settings(
-                    self.config.get('action-heartbeat-timeout'))}
+                    self.config.get('action-heartbeat-timeout')),
+                'messaging': messaging_settings(
+                    self.config.get('rabbit-queue-type') or 'quorum')}
 
 
 class MistralCharmGazpacho(MistralCharm):
