@@ -28,6 +28,7 @@ WithItemsTask._schedule_actions). A story counts such executions apart
 """
 
 import collections
+import concurrent.futures
 import http.server
 import subprocess
 import threading
@@ -41,6 +42,7 @@ from local.tests import mistral_site
 STEP_SECONDS = 2
 EXECUTIONS = 30
 FAULT_AFTER = 8     # seconds into a batch: prepare done, others running
+STARTING = 8        # executions started at once
 # A lost action's task times out after 30 s and is retried 3 s later.
 # What a dead unit held unacknowledged RabbitMQ requeues to the others
 # once it drops the unit's connections (rabbit-heartbeat-timeout, 20 s),
@@ -130,6 +132,8 @@ class Recorder:
 
     def __init__(self, address):
         self.hits = collections.Counter()
+        self.callers = {}       # (tag, step): the address that called
+        self.delays = {}        # step: seconds it takes, if not STEP_SECONDS
         lock = threading.Lock()
         recorder = self
 
@@ -138,7 +142,8 @@ class Recorder:
                 key = tuple(self.path.strip('/').split('/'))
                 with lock:
                     recorder.hits[key] += 1
-                time.sleep(STEP_SECONDS)
+                    recorder.callers[key] = self.client_address[0]
+                time.sleep(recorder.delays.get(key[-1], STEP_SECONDS))
                 try:
                     self.send_response(200)
                     self.send_header('Content-Length', '2')
@@ -175,11 +180,13 @@ class Batch:
         self.workflow = PLAIN_WORKFLOW if plain else WORKFLOW
         create_workflows(client, PLAIN_DEFINITION if plain else DEFINITION)
         self.tags = ['{}-{}'.format(name, n) for n in range(count)]
-        self.ids = {}
-        for tag in self.tags:
-            execution = client.start(self.workflow, {
-                'base': '{}/{}'.format(recorder.base, tag)})
-            self.ids[execution['id']] = tag
+
+        def start(tag):
+            return client.start(self.workflow, {
+                'base': '{}/{}'.format(recorder.base, tag)})['id']
+        # several at once, so that a big batch is in flight together
+        with concurrent.futures.ThreadPoolExecutor(STARTING) as pool:
+            self.ids = dict(zip(pool.map(start, self.tags), self.tags))
 
     def states(self):
         found = {e['id']: e['state'] for e in self.client.executions(

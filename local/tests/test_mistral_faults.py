@@ -28,10 +28,11 @@ import time
 import pytest
 
 from local import figures
+from local.mistral_user import create_workflows
 from local.tests.fault_workload import restart_service, through
 from local.tests.mistral_site import (
     HAPROXY_DOWN, LOAD_SECONDS, VIP_FAILOVER, VIP_SLACK, VIP_TOKEN, Load,
-    report, vip_client, wait_all_ready, wait_until)
+    record, report, vip_client, wait_all_ready, wait_until)
 
 pytestmark = pytest.mark.needs_root
 
@@ -132,14 +133,15 @@ def test_the_vips_unit_cut_off_for_30_s_loses_no_execution(
 
 def mistral_queues(deployed):
     """{name: (type, durable)} of the RabbitMQ queues Mistral's RPC
-    servers consume (rabbit-queue-type; quorum by default)."""
+    servers share (rabbit-queue-type; quorum by default), not each
+    process's own fanout queue, transient by design (oslo.messaging)."""
     found = subprocess.run(
         ['rabbitmqctl', '-q', 'list_queues', '-p', deployed.amqp_vhost(),
          '--no-table-headers', 'name', 'type', 'durable'],
         capture_output=True, text=True, check=True).stdout
     return {name: (kind, durable == 'true') for name, kind, durable in (
         line.split('\t') for line in found.splitlines())
-        if name.startswith('mistral_')}
+        if name.startswith('mistral_') and '_fanout_' not in name}
 
 
 def test_a_rabbitmq_restart_loses_no_plain_execution(
@@ -171,6 +173,83 @@ def test_100_plain_executions_ride_out_rabbitmq_down_for_60_s(
             subprocess.run(['service', 'rabbitmq-server', 'start'],
                            check=True, capture_output=True)
     through(api, recorder, 'rabbitmq-down-60s', down, count=100, plain=True)
+
+
+LOST_DEFINITION = """---
+version: '2.0'
+lost_action_job:
+  input: [base]
+  tasks:
+    hold:
+      action: std.http url="<% $.base %>/hold" timeout=600
+"""
+# Mistral fails an action unheard of for action-heartbeat-timeout at its
+# next check, one check_interval later at most (120 s and 20 s, the
+# charm's defaults), counted from the last heartbeat, sent at most one
+# interval before the kill; a loaded machine may run it a few s late.
+HEARTBEAT_BOUND = 120 + 20 + 10
+QUIET = 30          # recover-stuck's default older-than
+
+
+def task_of(api, execution_id):
+    tasks = api.request('GET', '/tasks', query={
+        'workflow_execution_id': execution_id})['tasks']
+    return tasks[0] if len(tasks) == 1 else None
+
+
+def test_an_executor_killed_mid_action_ends_its_plain_execution(
+        ha_deployment, api, recorder):
+    # A task with no timeout nor retry. Mistral 15's heartbeat checker
+    # fails the lost action and its task, but not the execution (its
+    # completion check runs without a project); recover-stuck, run on the
+    # leader as the charm's own service user, finds it in the admin
+    # project and fails it through Mistral's API.
+    create_workflows(api, LOST_DEFINITION)
+    recorder.delays['hold'] = 600
+    execution = api.start('lost_action_job', {
+        'base': recorder.base + '/lost'})['id']
+    caller = wait_until(lambda: recorder.callers.get(('lost', 'hold')),
+                        'the hold task calling out', 60, interval=0.5)
+    unit = next(u for u in ha_deployment.units()
+                if ha_deployment.address(u) == caller)
+    try:
+        ha_deployment.inside('kill', '-9', str(ha_deployment.pid(
+            'mistral-executor', unit)), unit=unit)
+        killed = time.monotonic()
+        task = wait_until(
+            lambda: (task_of(api, execution) or {}).get('state') == 'ERROR'
+            and task_of(api, execution), 'the task failed',
+            HEARTBEAT_BOUND, interval=2)
+        failed_after = time.monotonic() - killed
+        still = api.execution(execution)['state']
+        time.sleep(QUIET)
+        listed = ha_deployment.controller.run_action(
+            ha_deployment.leader(), 'recover-stuck')
+        recovered = ha_deployment.controller.run_action(
+            ha_deployment.leader(), 'recover-stuck', ['fail=true'])
+        final = api.execution(execution)
+        ended_after = time.monotonic() - killed
+    finally:
+        recorder.delays.pop('hold')
+        ha_deployment.controller.run_action(
+            unit, 'restart-services', ['services=mistral-executor'])
+    record('{} killed mid-action: the task ERROR after {:.0f} s ({!r}), '
+           'the execution {} then; recover-stuck listed {} and failed {}: '
+           'ERROR {:.0f} s after the kill'.format(
+               unit, failed_after, task.get('state_info'), still,
+               listed['results'].get('count'),
+               recovered['results'].get('failed'), ended_after))
+    figures.record({'task ERROR after (s)': round(failed_after),
+                    'execution ERROR after (s)': round(ended_after)})
+    assert "Heartbeat wasn't received" in (task.get('state_info') or '')
+    # Mistral 15 leaves it RUNNING (docs/operating.md, "Failure modes")
+    assert still == 'RUNNING'
+    assert listed['status'] == 'completed', listed
+    assert execution in listed['results']['executions'], listed
+    assert recovered['status'] == 'completed', recovered
+    assert final['state'] == 'ERROR', final
+    assert final['state_info'].startswith('recover-stuck: task hold ended '
+                                          "ERROR (Heartbeat wasn't")
 
 
 def test_a_mariadb_restart_loses_no_execution(ha_deployment, api, recorder):

@@ -6,6 +6,7 @@ travel)."""
 
 import functools
 import json
+import subprocess
 import time
 
 from charmhelpers.core import hookenv
@@ -13,8 +14,9 @@ from charmhelpers.core import hookenv
 from openstack_base import grammar
 from openstack_base.actions import ActionRefused
 
-from charm.openstack import jobs
-from charm.openstack.mistral_api import FINISHED, Mistral, MistralError
+from charm.openstack import jobs, stuck
+from charm.openstack.mistral_api import (
+    FINISHED, Mistral, MistralError, bounded)
 
 # target state -> the states it may be reached from
 MOVES = {'CANCELLED': ('RUNNING', 'PAUSED'), 'PAUSED': ('RUNNING',),
@@ -22,7 +24,12 @@ MOVES = {'CANCELLED': ('RUNNING', 'PAUSED'), 'PAUSED': ('RUNNING',),
 # What GET /executions filters on (mistral/workflow/states.py).
 STATES = ('IDLE', 'RUNNING', 'SUCCESS', 'ERROR', 'PAUSED', 'CANCELLED')
 # The bounds actions.yaml gives Juju to check first.
-LIMITS = {'limit': (1, 1000), 'timeout': (1, 3600)}
+LIMITS = {'limit': (1, 1000), 'timeout': (1, 3600),
+          'older-than': (1, 86400)}
+# Mistral's interpreter, isolated: neither the charm's venv nor the
+# script's own directory (which holds the charm's mistral.py).
+MISTRAL_PYTHON = ['/usr/bin/python3', '-I']
+SCAN_TIMEOUT = 300
 # Mistral's names and ids are at most 255 characters (its database).
 MAX_NAME = 255
 
@@ -204,6 +211,53 @@ def list_cron_triggers(charm):
     return {'count': len(lines), 'cron-triggers': '\n'.join(lines)}
 
 
+def recover_stuck(charm):
+    """List (and with fail=true, fail through the API) the executions of
+    every project that Mistral left RUNNING with nothing to move them:
+    every task ended, one in ERROR (Mistral 15's heartbeat checker fails
+    a lost action's task but not its execution), or an action silent
+    for longer than action-heartbeat-timeout."""
+    fail = boolean_param('fail')
+    quiet = integer_param('older-than', 30)
+    heartbeat = int(charm.config.get('action-heartbeat-timeout') or 0)
+    try:
+        scanned = subprocess.run(
+            MISTRAL_PYTHON + [stuck.__file__, charm.mistral_conf,
+                              str(quiet), str(heartbeat or 10 ** 9)],
+            capture_output=True, text=True, timeout=SCAN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ActionRefused('the scan of Mistral\'s database took more '
+                            'than {} s'.format(SCAN_TIMEOUT))
+    if scanned.returncode != 0:
+        last = (scanned.stderr.strip().splitlines() or ['no output'])[-1]
+        raise ActionRefused('the scan of Mistral\'s database failed: '
+                            '{}'.format(bounded(last)))
+    found = json.loads(scanned.stdout.strip().splitlines()[-1])
+    lines = ['{} {} {}: {}'.format(e['id'], e['project_id'],
+                                   e['workflow_name'], bounded(e['reason']))
+             for e in found]
+    result = {'count': len(found), 'executions': '\n'.join(lines)}
+    if fail and found:
+        mistral = api(charm)
+        failed = []
+        for execution in found:
+            try:
+                mistral.request('PUT', '/executions/' + execution['id'], {
+                    'state': 'ERROR',
+                    'state_info': 'recover-stuck: ' + execution['reason']})
+                failed.append(execution['id'])
+            except MistralError as error:
+                lines.append('{} not failed: {}'.format(
+                    execution['id'], said(error)))
+        result.update({'failed': len(failed),
+                       'executions': '\n'.join(lines)})
+        if len(failed) < len(found):
+            raise ActionRefused('{} of {} stuck executions not '
+                                'failed'.format(len(found) - len(failed),
+                                                len(found)), result)
+    return result
+
+
 ACTIONS = {name: mistral_reason(action) for name, action in {
     'run-workflow': run_workflow,
     'list-executions': list_executions,
@@ -212,4 +266,5 @@ ACTIONS = {name: mistral_reason(action) for name, action in {
     'pause-execution': move('PAUSED'),
     'resume-execution': move('RUNNING'),
     'list-cron-triggers': list_cron_triggers,
+    'recover-stuck': recover_stuck,
 }.items()}
