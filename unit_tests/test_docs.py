@@ -62,7 +62,7 @@ PAGES = ['README.md', 'CONTRIBUTING.md', 'bench/README.md'] + DOCS
 LINKED_FROM_README = PAGES[1:] + ['local/README.md', 'localjuju/README.md']
 README_MAX_LINES = 250
 NOT_OURS = {'policies.py', 'tasks.py', 'post_tx_queue.py',
-            'task_handler.py'}
+            'task_handler.py', 'action_heartbeat_checker.py'}
 GENERATED = ('build/', '.tox/', '.venv-tox/', '.venv/')
 PACKAGES = {
     'openstack_base': 'layers/openstack-base/lib/openstack_base',

@@ -5,12 +5,10 @@ traceback. Run through the real entry point (openstack_base.actions),
 against the charm's real client talking HTTP to a stub Mistral."""
 
 import pytest
-from charmhelpers.core import hookenv
 
 from charm.openstack import job_actions, mistral_api
+from action_harness import action_runner
 from http_stub import HTTPStub
-from openstack_base import actions
-from openstack_base.instance import forget_charm_instance
 
 REAL_CALL = mistral_api.call    # the unit fixture makes it offline
 LONG = 'x' * 300
@@ -31,24 +29,7 @@ def mistral(unit, monkeypatch):
 @pytest.fixture
 def act(unit, mistral, monkeypatch):
     """act(name, **params): the action's (results, failure message)."""
-    said = {'set': {}, 'fail': None}
-    params = {}
-    monkeypatch.setattr(hookenv, 'action_set', said['set'].update)
-    monkeypatch.setattr(hookenv, 'action_fail',
-                        lambda message: said.__setitem__('fail', message))
-    monkeypatch.setattr(hookenv, 'action_get',
-                        lambda key=None: params.get(key) if key else params)
-    monkeypatch.setattr(actions, 'start_endpoints', lambda: None)
-    unit.relate_all()
-
-    def run(action, **given):
-        forget_charm_instance()
-        said['set'].clear()
-        said['fail'] = None
-        params.clear()
-        params.update(given)
-        assert actions.main(['/charm/actions/' + action]) == 0
-        return dict(said['set']), said['fail']
+    run = action_runner(unit, monkeypatch)
     run.requests = mistral.requests
     return run
 

@@ -10,12 +10,10 @@ import os
 import subprocess
 
 import pytest
-from charmhelpers.core import hookenv
 
 from charm.openstack import job_actions, mistral, mistral_api, stuck
+from action_harness import action_runner
 from http_stub import HTTPStub
-from openstack_base import actions
-from openstack_base.instance import forget_charm_instance
 
 REAL_CALL = mistral_api.call
 
@@ -123,24 +121,7 @@ def act(unit, monkeypatch):
     monkeypatch.setattr(mistral_api, 'call', REAL_CALL)
     monkeypatch.setattr(job_actions, 'api', lambda charm: mistral_api.Mistral(
         server.url + '/v2', 'service-token'))
-    said = {'set': {}, 'fail': None}
-    params = {}
-    monkeypatch.setattr(hookenv, 'action_set', said['set'].update)
-    monkeypatch.setattr(hookenv, 'action_fail',
-                        lambda message: said.__setitem__('fail', message))
-    monkeypatch.setattr(hookenv, 'action_get',
-                        lambda key=None: params.get(key) if key else params)
-    monkeypatch.setattr(actions, 'start_endpoints', lambda: None)
-    unit.relate_all()
-
-    def run(action, **given):
-        forget_charm_instance()
-        said['set'].clear()
-        said['fail'] = None
-        params.clear()
-        params.update(given)
-        assert actions.main(['/charm/actions/' + action]) == 0
-        return dict(said['set']), said['fail']
+    run = action_runner(unit, monkeypatch)
     run.mistral = server
     yield run
     server.close()
