@@ -32,6 +32,7 @@ FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
 # charm's actions.yaml and config.yaml).
 PAUSE_ACTION = 'pause'
 RESUME_ACTION = 'resume'
+RECOVER_STUCK_ACTION = 'recover-stuck'
 DEBUG_OPTION = 'debug'
 
 

@@ -1,6 +1,6 @@
 """Functional tests of the Mistral charm on a Juju model deployed by zaza:
-the API and catalog, cron triggers, and operations (config changes,
-pause and resume). What they share is in suite_base."""
+the API and catalog, cron triggers, messaging, and operations (config
+changes, pause and resume). What they share is in suite_base."""
 
 import logging
 import uuid
@@ -13,8 +13,8 @@ import zaza.model
 from . import mistral_workflows as workflows
 from .suite_base import (  # noqa: F401 (MistralBaseTest, for zaza)
     DEBUG_OPTION, ENDPOINT_INTERFACES, FINAL_STATES, MISTRAL_CONF,
-    PAUSE_ACTION, RESUME_ACTION, MistralBaseTest, cron_firing_problems,
-    endpoint_urls, wait_for,
+    PAUSE_ACTION, RECOVER_STUCK_ACTION, RESUME_ACTION, MistralBaseTest,
+    cron_firing_problems, endpoint_urls, unit_stdout, wait_for,
 )
 
 
@@ -81,6 +81,31 @@ class MistralCronTriggerTest(MistralBaseTest):
         states = wait_for(all_finished, timeout=120,
                           what='cron executions to finish')
         self.assertEqual(['SUCCESS'] * len(fired), states)
+
+
+class MistralMessagingTest(MistralBaseTest):
+    """Mistral's RPC queues survive a broker restart (quorum, the
+    default rabbit-queue-type), and nothing is stuck on a healthy cloud."""
+
+    def test_400_rpc_queues_are_quorum_queues(self):
+        broker = zaza.model.get_units('rabbitmq-server',
+                                      model_name=self.model_name)[0]
+        listed = unit_stdout(
+            broker.entity_id, 'rabbitmqctl -q list_queues -p openstack '
+            '--no-table-headers name type durable', self.model_name)
+        queues = {fields[0]: fields[1:] for fields in (
+            line.split() for line in listed.splitlines()) if fields}
+        for topic in ('mistral_engine', 'mistral_executor',
+                      'mistral_event_engine'):
+            self.assertEqual(['quorum', 'true'],
+                             queues.get(topic + '_quorum'), queues)
+
+    def test_410_recover_stuck_finds_nothing_on_a_healthy_cloud(self):
+        action = zaza.model.run_action(
+            self.lead_unit, RECOVER_STUCK_ACTION,
+            model_name=self.model_name, raise_on_failure=True)
+        self.assertEqual('0', str(action.data['results']['count']),
+                         action.data['results'])
 
 
 class MistralOperationsTest(MistralBaseTest):
