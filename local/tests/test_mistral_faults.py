@@ -188,7 +188,9 @@ lost_action_job:
 # charm's defaults), counted from the last heartbeat, sent at most one
 # interval before the kill; a loaded machine may run it a few s late.
 HEARTBEAT_BOUND = 120 + 20 + 10
-QUIET = 30          # recover-stuck's default older-than
+# recover-stuck counts executions none of whose tasks changed for
+# older-than s (30 by default): 5 s here, the task's end being known
+QUIET = 5
 
 
 def task_of(api, execution_id):
@@ -223,10 +225,11 @@ def test_an_executor_killed_mid_action_ends_its_plain_execution(
         failed_after = time.monotonic() - killed
         still = api.execution(execution)['state']
         time.sleep(QUIET)
+        older = 'older-than={}'.format(QUIET)
         listed = ha_deployment.controller.run_action(
-            ha_deployment.leader(), 'recover-stuck')
+            ha_deployment.leader(), 'recover-stuck', [older])
         recovered = ha_deployment.controller.run_action(
-            ha_deployment.leader(), 'recover-stuck', ['fail=true'])
+            ha_deployment.leader(), 'recover-stuck', ['fail=true', older])
         final = api.execution(execution)
         ended_after = time.monotonic() - killed
     finally:
