@@ -99,13 +99,12 @@ TOPICS = {'engine': 'mistral_engine', 'executor': 'mistral_executor',
 
 
 def messaging_settings(queue_type):
-    """control_exchange, the topic of each section and the
-    [oslo_messaging_rabbit] flags of a rabbit-queue-type."""
+    """control_exchange and the topic of each section of a
+    rabbit-queue-type."""
     kind = QUEUE_TYPES[queue_type]
     return {'exchange': kind['exchange'],
             'topics': {section: topic + kind['suffix']
-                       for section, topic in TOPICS.items()},
-            'rabbit_flags': kind['flags']}
+                       for section, topic in TOPICS.items()}}
 
 
 class MistralCharm(OpenStackCharm):
@@ -355,13 +354,16 @@ class MistralCharm(OpenStackCharm):
     # --- templates --------------------------------------------------------
     def template_options(self):
         """API worker count, the cron trigger process's port, the
-        action heartbeat checker's settings and how RPC is declared."""
+        action heartbeat checker's settings and how RPC is declared
+        (its names here, oslo.messaging's flags in the shared
+        [oslo_messaging_rabbit] part)."""
+        queue_type = self.config.get('rabbit-queue-type') or 'quorum'
         return {'api_workers': self.process_count('api'),
                 'cron_trigger_port': CRON_TRIGGER_PORT,
                 'heartbeat': heartbeat_settings(
                     self.config.get('action-heartbeat-timeout')),
-                'messaging': messaging_settings(
-                    self.config.get('rabbit-queue-type') or 'quorum')}
+                'messaging': messaging_settings(queue_type),
+                'rabbit_flags': QUEUE_TYPES[queue_type]['flags']}
 
 
 class MistralCharmGazpacho(MistralCharm):
