@@ -1,6 +1,6 @@
 """The emulator (localjuju) as the Mistral harness runs it: with the
-providers backed by real services, the directories Mistral's units write,
-build/mistral as the default charm, and the `demo` command."""
+providers backed by real services, build/mistral as the default charm,
+and the `demo` command."""
 
 import os
 
@@ -12,20 +12,11 @@ from localjuju.runner import progress
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CHARM = os.path.join(REPO, 'build', 'mistral')
-# Directories (and conffiles) Mistral's services, haproxy, apache2 and
-# memcached write: each unit has a copy of its own (besides
-# localjuju.machine.BASE_UNIT_DIRS); /run is each unit's own tmpfs anyway.
-# A file shared by the units would hold the last writer's addresses.
-UNIT_DIRS = ('/etc/mistral', '/var/lib/mistral', '/var/log/mistral',
-             '/etc/haproxy', '/var/lib/haproxy', '/etc/apache2',
-             '/var/lib/apache2', '/var/log/apache2', '/var/cache/apache2',
-             '/etc/memcached.conf', '/etc/logrotate.d')
 
 
 def controller(model=None, out=progress):
     """A Controller of ``model`` that can relate to the real providers."""
-    return Controller(model, out=out, providers=PROVIDERS,
-                      unit_dirs=UNIT_DIRS)
+    return Controller(model, out=out, providers=PROVIDERS)
 
 
 def demo_arguments(cli, parser):
@@ -36,7 +27,7 @@ def demo_arguments(cli, parser):
 def cli():
     """`python -m local`: the emulator's commands, and `demo`."""
     made = Cli(prog='python -m local', providers=PROVIDERS,
-               unit_dirs=UNIT_DIRS, default_charm=DEFAULT_CHARM,
+               default_charm=DEFAULT_CHARM,
                description='python -m local <command>: the local Juju '
                'emulator with the Mistral providers.')
     made.add_command(

@@ -15,7 +15,7 @@ import time
 
 from localjuju import model as m
 from localjuju.controller import Controller
-from localjuju.testing import TOY_CHARM, TOY_UNIT_DIRS
+from localjuju.testing import TOY_CHARM
 
 TOOL_CALLS = (
     ('is-leader', ['--format=json']),
@@ -38,8 +38,7 @@ def timed(fn, repeat):
 def main(repeat=20):
     with tempfile.TemporaryDirectory() as root:
         os.environ['LOCAL_JUJU_STATE'] = root
-        controller = Controller(m.Model('bench', root), out=lambda _: None,
-                                unit_dirs=TOY_UNIT_DIRS)
+        controller = Controller(m.Model('bench', root), out=lambda _: None)
         try:
             controller.deploy(TOY_CHARM)
             env = dict(LOCAL_JUJU_STATE=root, JUJU_UNIT_NAME='toy/0',

@@ -74,15 +74,14 @@ def failed_units(state):
 
 
 class Cli:
-    """``prog`` names the command in messages; ``providers`` and
-    ``unit_dirs`` go to the Controller; ``default_charm`` is what deploy
+    """``prog`` names the command in messages; ``providers`` go to the
+    Controller; ``default_charm`` is what deploy
     deploys when given no charm directory."""
 
     def __init__(self, prog='python -m localjuju', providers=None,
-                 unit_dirs=(), default_charm=None, description=__doc__):
+                 default_charm=None, description=__doc__):
         self.prog = prog
         self.providers = dict(providers or {})
-        self.unit_dirs = tuple(unit_dirs)
         self.default_charm = default_charm
         self.description = description
         self.commands = dict(COMMANDS)
@@ -95,8 +94,7 @@ class Cli:
         self.extra.append((name, help, arguments))
 
     def controller(self, model):
-        return Controller(model, providers=self.providers,
-                          unit_dirs=self.unit_dirs)
+        return Controller(model, providers=self.providers)
 
     def parser(self):
         top = argparse.ArgumentParser(prog=self.prog,

@@ -25,16 +25,13 @@ class Controller(Lifecycle):
 
     ``providers`` is the registry of remote applications a charm may be
     related to, ``{application name: localjuju.provider.Provider
-    subclass}``; ``unit_dirs`` are the directories (besides
-    machine.BASE_UNIT_DIRS) each unit gets a copy of its own of.
+    subclass}``.
     """
 
-    def __init__(self, model=None, out=progress, providers=None,
-                 unit_dirs=()):
+    def __init__(self, model=None, out=progress, providers=None):
         self.model = model or m.Model()
         self.out = out
         self.registry = dict(providers or {})
-        self.unit_dirs = tuple(unit_dirs)
         self.runner = Runner(self.model, self._provider_instances(),
                              out=out)
 
@@ -109,12 +106,16 @@ class Controller(Lifecycle):
             self.runner.settle()
         return units
 
-    def _ensure_machine(self, unit, charm_source=None):
-        """Create the unit's machine; after a reboot, renew it."""
-        machine = machine_of(self.model, self.model.read(), unit)
+    def _ensure_machine(self, unit, charm_source=None, boot=None):
+        """Create the unit's machine; after a host reboot, renew it. It
+        boots unless its unit was killed (``boot`` overrides)."""
+        state = self.model.read()
+        machine = machine_of(self.model, state, unit)
         if machine.net is not None:
             network.allocate(self._owner(unit), wanted=machine.address)
-        machine.create(self.unit_dirs)
+        if boot is None:
+            boot = state['units'][unit].get('power', 'on') == 'on'
+        machine.create(boot=boot)
         if charm_source and not os.path.isdir(
                 machine.host_path(machine.charm_dir)):
             machine.install_charm(charm_source)

@@ -144,17 +144,26 @@ class Lifecycle:
         if wait:
             self.elect(app)
 
-    def revive_unit(self, unit):
-        """Power the machine on again; the agent runs start, config-changed."""
+    def revive_unit(self, unit, run_hooks=True):
+        """Power the machine on again: systemd starts what is enabled;
+        then (``run_hooks``) the agent runs start and config-changed."""
         state, record = self._charm_unit(unit)
         if record.get('power', 'on') == 'on':
             raise OperationError('unit "{}" is not killed'.format(unit))
         machine = machine_of(self.model, state, unit)
-        self._ensure_machine(unit)
+        self._ensure_machine(unit, boot=False)
         machine.power_on()
         with self.model.edit() as state:
-            state['units'][unit].update(power='on', agent='idle')
+            state['units'][unit].update(power='on')
         self.out('{}: machine booted'.format(unit))
+        if run_hooks:
+            self.agent_back(unit)
+
+    def agent_back(self, unit):
+        """A booted machine's agent reaches the controller again: Juju's
+        uniter runs start and config-changed."""
+        with self.model.edit() as state:
+            state['units'][unit].update(agent='idle')
         for hook in ('start', 'config-changed'):
             if not self.runner.run_hook(unit, hook):
                 break

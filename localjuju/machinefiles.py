@@ -1,8 +1,5 @@
 """The files a unit's machine has of its own, made from the host's:
-os-release, lsb-release, hostname and hosts, and the skeleton of a fresh
-/run."""
-
-import os
+os-release, lsb-release (baked into the image), hostname and hosts."""
 
 
 def os_release(host='/etc/os-release'):
@@ -20,12 +17,18 @@ def os_release(host='/etc/os-release'):
     return '\n'.join(lines) + '\n'
 
 
-def lsb_release(host='/etc/os-release'):
+def host_release(host='/etc/os-release'):
+    """The host's os-release as a dict."""
     info = {}
     with open(host) as source:
         for line in source.read().splitlines():
             key, _, value = line.partition('=')
             info[key] = value.strip('"')
+    return info
+
+
+def lsb_release(host='/etc/os-release'):
+    info = host_release(host)
     return ('DISTRIB_ID=Debian\nDISTRIB_RELEASE={}\nDISTRIB_CODENAME={}\n'
             'DISTRIB_DESCRIPTION="{}"\n').format(
                 info.get('VERSION_ID', ''), info.get('VERSION_CODENAME', ''),
@@ -39,27 +42,3 @@ def hosts(hostname, address, host='/etc/hosts'):
     if text and not text.endswith('\n'):
         text += '\n'
     return text + '{} {}\n'.format(address, hostname)
-
-
-# Not copied into a unit's /run: the host's own network namespaces and
-# leases, and session state no unit has.
-RUN_SKIPPED = ('netns', 'local-juju-net', 'user', 'systemd', 'mount')
-
-
-def run_skeleton(unit_run_dirs=()):
-    """Shell lines giving the unit a fresh, empty /run (a tmpfs, gone at
-    power off) with the host's first-level directories (owner and mode)
-    as a booted machine's tmpfiles would make them."""
-    lines = ['mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run']
-    for name in sorted(os.listdir('/run')):
-        path = os.path.join('/run', name)
-        if name in RUN_SKIPPED or os.path.islink(path) or \
-                not os.path.isdir(path):
-            continue
-        info = os.stat(path)
-        lines.append('install -d -m {:o} -o {} -g {} {}'.format(
-            info.st_mode & 0o7777, info.st_uid, info.st_gid, path))
-    lines.append('install -d -m 1777 /run/lock')
-    lines.append('ln -sfn /dev/shm /run/shm')
-    lines += ['mkdir -p ' + path for path in unit_run_dirs]
-    return lines

@@ -5,22 +5,25 @@ Units run their hooks side by side, as their agents do: each unit one
 hook at a time, in Juju's order, the others meanwhile. Providers (the
 host's services) answer one relation at a time."""
 
+import compileall
 import concurrent.futures
 import copy
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
 
+import localjuju
 from localjuju import JUJU_VERSION
 from localjuju import events
 from localjuju import model as m
 from localjuju.errors import HookFailed
 from localjuju.hooktools.context import merged
 from localjuju.hooktools.install import install
-from localjuju.machine import Machine
+from localjuju.machine import Machine, MachineDown
 from localjuju.provider import RelationView
 from localjuju.records import PROVIDER_ADDRESS
 
@@ -42,6 +45,10 @@ class Runner:
         # application name -> Provider instance, for the settle loop
         self.providers = providers if providers is not None else {}
         self.bin_dir = install(os.path.join(model.root, 'bin'))
+        # the machines' python reads this repository's bytecode (same
+        # 3.11 magic), not recompiling the tools on each call
+        compileall.compile_dir(os.path.dirname(localjuju.__file__),
+                               quiet=1)
         self.answering = threading.Lock()
 
     # -- environment -----------------------------------------------------
@@ -95,13 +102,20 @@ class Runner:
     def _execute(self, state, unit, kind, name, env, output):
         machine = machine_of(self.model, state, unit)
         path = '{}/{}/{}'.format(machine.charm_dir, kind, name)
-        command = machine.enter_command(machine.charm_dir) + [path]
         try:
-            proc = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=output, stderr=subprocess.STDOUT,
-                                  timeout=HOOK_TIMEOUT)
-            return proc.returncode
+            command = machine.enter_command(machine.charm_dir) + [path]
+        except MachineDown:
+            return 'machine down'
+        # its own session: on a timeout the whole hook goes (nsenter
+        # forks it into the machine's PID namespace)
+        proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                                stdout=output, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            return proc.wait(timeout=HOOK_TIMEOUT)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
             return 'timeout'
 
     def has(self, state, unit, kind, name):

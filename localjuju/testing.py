@@ -22,8 +22,6 @@ from localjuju.provider import Provider
 from localjuju.runner import machine_of
 
 TOY_CHARM = os.path.join(os.path.dirname(__file__), 'tests', 'toy_charm')
-# What the toy charm's services write: each unit has its own copy.
-TOY_UNIT_DIRS = ('/etc/toy',)
 
 
 class FakeDB(Provider):
@@ -64,6 +62,16 @@ def hooks_seen(controller, unit):
     machine = machine_of(controller.model, state, unit)
     with open(machine.host_path('/var/lib/charm/toy/hooks.log')) as log:
         return [line.split()[1:] for line in log.read().splitlines()]
+
+
+def process_running(pid):
+    """A process that exists and is no zombie (a killed machine's
+    processes are reaped by whoever inherited them, a moment later)."""
+    try:
+        with open('/proc/{}/stat'.format(pid)) as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
 
 
 def skip_unless_root(items):
@@ -107,11 +115,11 @@ def claim_host(progress=print):
 
 
 def leftover_roots():
-    """Model roots under pytest's temporary roots that still hold a unit's
-    namespace or an address on the bridge."""
-    roots = {os.path.dirname(os.path.dirname(point))
+    """Model roots under pytest's temporary roots that still hold a
+    machine's disk or an address on the bridge."""
+    roots = {point.rsplit('/units/', 1)[0]
              for point in machines.mount_points()
-             if os.path.basename(os.path.dirname(point)) == 'ns'}
+             if point.endswith('/machine/root') and '/units/' in point}
     roots.update(holder.rsplit(':', 2)[0]
                  for holder in network.leases().values())
     return sorted(root for root in roots
@@ -120,17 +128,17 @@ def leftover_roots():
 
 def destroy_leftover(root):
     """Everything a model at ``root`` left: through its state when it is
-    still there, then whatever namespace or lease outlived it."""
+    still there, then whatever machine or lease outlived it."""
     for path in glob.glob(os.path.join(root, '*.json')):
         name = os.path.basename(path)[:-len('.json')]
         Controller(m.Model(name, root), out=lambda line: None).destroy()
-    for point in sorted(machines.mount_points()):
-        if point.startswith(os.path.join(root, 'ns') + '/'):
-            machines.run(['umount', '-l', point])
     for address, holder in network.leases().items():
         if holder.startswith(root + ':'):
-            network.MachineNetwork(address).destroy()
-            network.release(address)
+            unit = holder.rsplit(':', 1)[1]
+            machines.Machine(root, unit, address).destroy()
+    for point in sorted(machines.mount_points()):
+        if point.startswith(root + '/units/'):
+            machines.run(['umount', '-l', point])
     machines.teardown(root)
 
 
@@ -155,7 +163,7 @@ def controller(state_root):
             fakes.setdefault('instances', []).append(self)
 
     ctl = Controller(m.Model('test', state_root), out=lines.append,
-                     providers={'toydb': Recorded}, unit_dirs=TOY_UNIT_DIRS)
+                     providers={'toydb': Recorded})
     ctl.lines = lines
     ctl.fakes = fakes
     yield ctl

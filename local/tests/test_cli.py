@@ -38,10 +38,9 @@ def test_every_documented_command_is_there():
     assert args.charm == emulator.DEFAULT_CHARM
 
 
-def test_controller_knows_the_real_providers_and_mistral_dirs(state_root):
+def test_controller_knows_the_real_providers(state_root):
     controller = emulator.controller(m.Model('test', state_root))
     assert controller.registry == PROVIDERS
-    assert '/etc/mistral' in controller.unit_dirs
 
 
 @pytest.mark.needs_root

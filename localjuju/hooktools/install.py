@@ -1,36 +1,37 @@
 """Puts the hook tools on a hook's PATH: one launcher, a symlink a tool."""
 
 import os
-import sys
 
 from localjuju.hooktools import TOOLS
 
 LAUNCHER = 'juju-hook-tool'
+# The tools run inside the machines, with the machine's Debian python3
+# and its python3-yaml; this repository is bound read-only into each
+# machine at the same path.
+MACHINE_PYTHON = '/usr/bin/python3'
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SYS_PATH = (REPO, '/usr/lib/python3/dist-packages')
 
 
-def launcher_text(python):
+def launcher_text(python=MACHINE_PYTHON, sys_path=SYS_PATH):
     """The launcher: -I keeps the charm's PYTHONPATH and venv out of the
     emulator; -S skips site initialisation (a third of a tool's start-up),
-    so the one directory holding PyYAML is put on the path explicitly."""
-    import yaml
-    root = os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
-    yaml_dir = os.path.dirname(os.path.dirname(os.path.abspath(
-        yaml.__file__)))
-    return ('#!{} -IS\nimport os, sys\nsys.path[:0] = [{!r}, {!r}]\n'
+    so the directories it needs are put on the path explicitly."""
+    return ('#!{} -IS\nimport os, sys\nsys.path[:0] = {!r}\n'
             'from localjuju.hooktools import main\n'
             'sys.exit(main(os.path.basename(sys.argv[0]), sys.argv[1:]))\n'
-            ).format(python, root, yaml_dir)
+            ).format(python, list(sys_path))
 
 
-def install(bin_dir, python=sys.executable):
+def install(bin_dir, python=MACHINE_PYTHON, sys_path=SYS_PATH):
     """Make ``bin_dir`` hold one executable per tool; return it.
 
     All tools are symlinks to one launcher that dispatches on its name.
     """
     os.makedirs(bin_dir, exist_ok=True)
     launcher = os.path.join(bin_dir, LAUNCHER)
-    text = launcher_text(python)
+    text = launcher_text(python, sys_path)
     current = None
     if os.path.exists(launcher):
         with open(launcher) as existing:

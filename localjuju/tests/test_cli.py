@@ -10,15 +10,14 @@ def test_harness_command_gets_a_controller_with_its_plugins(state_root):
     seen = []
 
     def hello(controller, args):
-        seen.append((controller.registry, controller.unit_dirs, args.name))
+        seen.append((controller.registry, args.name))
 
-    cli = Cli(prog='python -m harness', providers={'toydb': FakeDB},
-              unit_dirs=('/etc/toy',))
+    cli = Cli(prog='python -m harness', providers={'toydb': FakeDB})
     cli.add_command('hello', hello,
                     lambda cli, parser: parser.add_argument('name'),
                     help='greet')
     assert cli.main(['-m', 'test', 'hello', 'bob']) == 0
-    assert seen == [({'toydb': FakeDB}, ('/etc/toy',), 'bob')]
+    assert seen == [({'toydb': FakeDB}, 'bob')]
 
 
 def test_deploy_needs_a_charm_unless_the_harness_has_a_default():

@@ -3,6 +3,7 @@ namespaces, hooks in Juju's order, relations with an in-test provider."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 from localjuju import model as m
 from localjuju import network
 from localjuju import status as status_view
+from localjuju import testing
 from localjuju.controller import OperationError
 from localjuju.runner import machine_of
 from localjuju.testing import TOY_CHARM, hooks_seen
@@ -89,7 +91,7 @@ def test_units_added_together_start_side_by_side(deployed):
         assert state['units'][unit]['workload']['status'] == 'active'
 
 
-def test_units_see_their_own_unit_dirs(controller):
+def test_each_machine_has_a_disk_of_its_own(controller):
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()
     for unit in ('toy/0', 'toy/1'):
@@ -253,7 +255,7 @@ def test_destroy_stops_unit_processes(controller):
     pids = machine.pids()
     assert pids
     controller.destroy()
-    assert not any(os.path.exists('/proc/{}'.format(p)) for p in pids)
+    assert not any(testing.process_running(p) for p in pids)
     assert not machine.exists()
     assert not controller.model.exists()
 
@@ -324,9 +326,12 @@ def test_charmhelpers_hookenv_against_the_tools(deployed):
     hook = machine.host_path(machine.charm_dir + '/hooks/update-status')
     os.unlink(hook)
     with open(hook, 'w') as out:
+        # the machine's python, charmhelpers inside the charm (a charm's
+        # own lib/), as a charm built with it carries it
         out.write(CHARMHELPERS_HOOK.format(
-            python=sys.executable,
-            path=os.path.dirname(os.path.dirname(charmhelpers.__file__))))
+            python='/usr/bin/python3', path=machine.charm_dir + '/lib'))
+    shutil.copytree(os.path.dirname(charmhelpers.__file__), machine.host_path(
+        machine.charm_dir + '/lib/charmhelpers'))
     os.chmod(hook, 0o755)
     assert deployed.hook('toy/0', 'update-status')
     import json

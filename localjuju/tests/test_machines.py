@@ -7,11 +7,11 @@ machines away."""
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
+from localjuju import cgroups
 from localjuju import network
 from localjuju.runner import machine_of
 from localjuju import testing
@@ -33,17 +33,14 @@ def fetch(address, path, port=8989):
 
 
 def toy_pid(controller, unit):
-    text = inside(controller, unit, 'cat', '/run/toy.pid').stdout.strip()
-    return int(text)
+    """The toy service's PID in its machine (0: not running)."""
+    return int(inside(controller, unit, 'systemctl', 'show', '-p', 'MainPID',
+                      '--value', 'toy').stdout)
 
 
-def gone(pid, timeout=10):
-    deadline = time.monotonic() + timeout
-    while os.path.exists('/proc/{}'.format(pid)):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
+def alive(controller, unit, pid):
+    return inside(controller, unit, 'kill', '-0', str(pid),
+                  check=False).returncode == 0
 
 
 def test_units_are_machines_of_their_own(controller):
@@ -62,16 +59,19 @@ def test_units_are_machines_of_their_own(controller):
         assert fetch(address, 'whoami') == unit + '\n'
         relation = state['relations']['0']['units'][unit]
         assert relation['private-address'] == address
-    # the second unit's install did not stop the first unit's service
-    pids = {unit: toy_pid(controller, unit) for unit in addresses}
-    assert len(set(pids.values())) == 2
-    for pid in pids.values():
-        assert os.path.exists('/proc/{}'.format(pid))
-    assert not os.path.exists('/run/toy.pid')  # the host's /run untouched
+    # each machine boots systemd, runs its own service, keeps its own disk
+    for unit in addresses:
+        machine = machine_of(controller.model, state, unit)
+        assert machine.system_state() == 'running'
+        assert inside(controller, unit, 'cat', '/proc/1/comm').stdout == \
+            'systemd\n'
+        assert toy_pid(controller, unit) > 0
+    assert not os.path.exists('/etc/toy/whoami')  # the host's untouched
     # a hook of one unit stopping "its" service leaves the other's alone
+    pid = toy_pid(controller, 'toy/0')
     assert controller.hook('toy/1', 'stop')
-    assert gone(pids['toy/1'])
-    assert os.path.exists('/proc/{}'.format(pids['toy/0']))
+    assert toy_pid(controller, 'toy/1') == 0
+    assert alive(controller, 'toy/0', pid)
     assert fetch(addresses['toy/0'], 'whoami') == 'toy/0\n'
 
 
@@ -120,6 +120,7 @@ def test_destroy_takes_the_machines_away(controller):
             for unit in ('toy/0', 'toy/1')]
     assert all(net.exists() for net in nets)
     controller.destroy()
+    assert not cgroups.machine_names()
     for net in nets:
         assert not os.path.exists(net.path)
         assert not network.link_exists(net.veth)
@@ -132,14 +133,16 @@ def test_a_killed_sessions_models_are_removed_by_the_next(controller):
     # them.
     controller.deploy(TOY_CHARM, units=2)
     state = controller.model.read()
-    pid = toy_pid(controller, 'toy/0')
-    nets = [machine_of(controller.model, state, unit).net
-            for unit in ('toy/0', 'toy/1')]
+    machines = [machine_of(controller.model, state, unit)
+                for unit in ('toy/0', 'toy/1')]
+    pids = machines[0].pids()
+    assert pids
     assert testing.leftover_roots() == [controller.model.root]
     testing.destroy_leftover(controller.model.root)
     assert testing.leftover_roots() == []
-    assert gone(pid)
-    for net in nets:
+    assert not any(testing.process_running(pid) for pid in pids)
+    assert not any(machine.exists() for machine in machines)
+    for net in (machine.net for machine in machines):
         assert not os.path.exists(net.path)
         assert net.address not in network.leases()
 
