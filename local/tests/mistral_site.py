@@ -24,7 +24,7 @@ from local.mistral_user import (
     Mistral, admin_client, create_workflows, run_workflow, wait_answering)
 from local.readiness import wait_for_workload
 from localjuju import events
-from localjuju import machine as machines
+from localjuju import cgroups
 from localjuju import model as m
 from localjuju import pacemaker
 from localjuju.runner import machine_of, relation_view
@@ -50,9 +50,6 @@ MISTRAL_SERVICES = ('mistral-api', 'mistral-engine', 'mistral-engine-2',
                     'mistral-executor', 'mistral-event-engine',
                     'mistral-cron-trigger')
 SERVICES = MISTRAL_SERVICES + ('haproxy',)
-PIDFILES = dict({name: '/run/{0}/{0}.pid'.format(name)
-                 for name in MISTRAL_SERVICES},
-                haproxy='/run/haproxy.pid')
 READY_TIMEOUT = 300
 READY = ('active', 'Unit is ready')
 # The three-unit deployment of the HA and fault stories.
@@ -187,14 +184,15 @@ class Deployment:
             self.machine(unit).enter_command() + list(command),
             capture_output=True, text=True, check=check)
 
+    def unit_property(self, service, name, unit=UNIT):
+        """A property of a service's systemd unit (``systemctl show``)."""
+        return self.inside('systemctl', 'show', '-p', name, '--value',
+                           service, unit=unit).stdout.strip()
+
     def pid(self, service, unit=UNIT):
-        """The live PID of a service, or None when it is not running."""
-        found = self.inside('cat', PIDFILES[service], check=False,
-                            unit=unit)
-        text = found.stdout.strip()
-        if found.returncode != 0 or not text.isdigit():
-            return None
-        return int(text) if os.path.exists('/proc/' + text) else None
+        """The main PID of a service in its machine, or None when it is
+        not running."""
+        return int(self.unit_property(service, 'MainPID', unit)) or None
 
     def pids(self, services=SERVICES, unit=UNIT):
         return {name: self.pid(name, unit) for name in services}
@@ -274,7 +272,7 @@ class Site:
                 Deployment(variant, self.root).destroy()
             elif Deployment(variant, self.root).model.exists():
                 return
-        if machines.unit_namespaces_alive():
+        if cgroups.machines_alive():
             raise RuntimeError(
                 'another local deployment is live on this host (it would '
                 'hold port 8989 and the providers): remove it with '
