@@ -6,16 +6,24 @@ version the charm's release table maps to antelope (16) or bobcat (17),
 each with a real schema change, an Alembic revision in python3-mistral
 that adds a column to workflow_executions_v2 (old code ignores it, so
 units still on the old release keep serving). The result is a flat apt
-repository whose `deb [trusted=yes] file:...` line is the
-openstack-origin the story sets.
+repository, served over HTTP on the bridge (``Server``), whose
+`deb [trusted=yes] http://...` line is the openstack-origin the story
+sets: the units' machines reach it directly, not through the apt proxy.
 """
 
+import functools
 import glob
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
+
+from localjuju import network
+
+PORT = 8089
 
 PACKAGES = ('mistral-common', 'python3-mistral', 'mistral-api',
             'mistral-engine', 'mistral-executor', 'mistral-event-engine')
@@ -64,7 +72,30 @@ def installed_version(package):
 
 
 def origin(repo):
-    return 'deb [trusted=yes] file:{} ./'.format(repo)
+    return 'deb [trusted=yes] http://{}:{}/{} ./'.format(
+        network.HOST_ADDRESS, PORT, os.path.basename(repo))
+
+
+class Server:
+    """The repositories under ``root``, served on the bridge while the
+    stories run (``close`` stops it)."""
+
+    def __init__(self, root):
+        handler = functools.partial(_QuietHandler, directory=root)
+        self.httpd = http.server.ThreadingHTTPServer(
+            (network.HOST_ADDRESS, PORT), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
 
 def build(root, release, without=(), point=0):

@@ -10,6 +10,7 @@ resolve) and outlives models: every model on the host shares its cache.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -65,14 +66,35 @@ def config_text(cache_dir):
         '']) + '\n'
 
 
-def running():
+def running_pid(conf_dir):
+    """The PID of the proxy running with ``conf_dir``, or None."""
+    try:
+        with open(PID_FILE) as stored:
+            pid = int(stored.read().split()[0])
+        with open('/proc/{}/cmdline'.format(pid)) as cmdline:
+            argv = cmdline.read().split('\0')
+    except (OSError, ValueError, IndexError):
+        return None
+    if os.path.basename(argv[0]) == 'apt-cacher-ng' and conf_dir in argv:
+        return pid
+    return None
+
+
+def stop():
+    """Stop the proxy whatever its cache (its PID file says which)."""
     try:
         with open(PID_FILE) as stored:
             pid = int(stored.read().split()[0])
         with open('/proc/{}/comm'.format(pid)) as comm:
-            return comm.read().strip() == 'apt-cacher-ng'
+            if comm.read().strip() != 'apt-cacher-ng':
+                return
+        os.kill(pid, signal.SIGTERM)
     except (OSError, ValueError, IndexError):
-        return False
+        return
+    deadline = time.monotonic() + 10
+    while os.path.exists('/proc/{}'.format(pid)) and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def answering(address, timeout=0.5):
@@ -86,10 +108,11 @@ def answering(address, timeout=0.5):
 def ensure(progress=print):
     """The proxy listening on loopback and the bridge (idempotent)."""
     network.ensure_bridge()
-    if running() and answering(network.HOST_ADDRESS):
-        return url()
     cache_dir = os.path.join(paths.cache(), 'apt-cacher-ng')
     conf_dir = cache_dir + '-conf'
+    if running_pid(conf_dir) and answering(network.HOST_ADDRESS):
+        return url()
+    stop()      # one of another cache (LOCAL_JUJU_CACHE changed)
     for directory in (cache_dir, cache_dir + '-log', conf_dir, RUN_DIR):
         os.makedirs(directory, exist_ok=True)
     with open(os.path.join(conf_dir, 'acng.conf'), 'w') as out:

@@ -11,6 +11,7 @@ from localjuju import resources
 from localjuju import status as status_view
 from localjuju.controller import Controller, split_pair
 from localjuju.errors import HookFailed, OperationError
+from localjuju.runner import machine_of
 
 # command -> what it asks of the controller
 COMMANDS = {
@@ -182,7 +183,11 @@ class Cli:
             args.params += extra
         model = m.Model(args.model)
         if args.command == 'status':
-            sys.stdout.write(status_view.render(model.read()))
+            state = model.read()
+            sys.stdout.write(status_view.render(state, machines={
+                unit: machine_of(model, state, unit).system_state()
+                for unit, record in state['units'].items()
+                if not record.get('provider')}))
             return 0
         if args.command == 'debug-log':
             return self.debug_log(model, args)

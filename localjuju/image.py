@@ -157,3 +157,9 @@ def build(target, spec, progress=print):
     os.rename(work, target)
     open(os.path.join(target, '.complete'), 'w').close()
     progress('machine image ready: ' + target)
+
+
+if __name__ == '__main__':
+    # `python3 -m localjuju.image`: build it ahead (tools/run-tests and
+    # tools/deploy-local start it beside their other steps)
+    ensure()

@@ -3,6 +3,7 @@
 import time
 
 from localjuju import JUJU_VERSION
+from localjuju import machinefiles
 from localjuju import model as m
 from localjuju.hooktools.output import as_yaml
 
@@ -35,7 +36,9 @@ def app_status(state, name):
     return shown['status'], shown['message']
 
 
-def render(state, now=None):
+def render(state, now=None, machines=None):
+    """The status text; ``machines`` maps a unit to what its machine's
+    systemd says (``Machine.system_state``), for Juju's machine table."""
     stamp = time.strftime('%H:%M:%SZ', time.gmtime(now))
     sections = [table([
         ('Model', 'Controller', 'Cloud/Region', 'Version', 'Timestamp'),
@@ -74,9 +77,26 @@ def render(state, now=None):
         if relation.get('life') == 'dying':
             kind += ' (dying)'
         relations.append((names[0], names[-1], sides[0]['interface'], kind))
+    if machines:
+        rows = [('Machine', 'State', 'Address', 'Inst id', 'Base',
+                 'Message')]
+        for unit, system in sorted(machines.items(), key=lambda item:
+                                   state['units'][item[0]]['machine']):
+            record = state['units'][unit]
+            rows.append((record['machine'],
+                         'down' if system == 'off' else 'started',
+                         record['address'], 'juju-' + m.unit_tag(unit),
+                         base(), system))
+        sections.append(table(rows))
     if len(relations) > 1:
         sections.append(table(relations))
     return '\n\n'.join(sections) + '\n'
+
+
+def base():
+    """The machines' base, as Juju names one (``debian@12``)."""
+    info = machinefiles.host_release()
+    return '{}@{}'.format(info.get('ID', 'debian'), info.get('VERSION_ID'))
 
 
 def action_output(record):

@@ -48,6 +48,10 @@ def test_status_and_run_on_a_toy_deployment(deployed, state_root):
     shown = local_cli('-m', 'test', 'status', state_root=state_root)
     assert shown.returncode == 0, shown.stderr
     assert 'toy/0*' in shown.stdout
+    # the machine's systemd says it runs
+    machine = next(line for line in shown.stdout.splitlines()
+                   if line.startswith('0 ') and 'juju-toy-0' in line)
+    assert machine.split()[1] == 'started' and machine.endswith('running')
     ran = local_cli('-m', 'test', 'run', 'toy/0', 'hello', 'name=local',
                     state_root=state_root)
     assert ran.returncode == 0, ran.stderr

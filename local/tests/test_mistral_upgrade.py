@@ -9,13 +9,11 @@ a repository missing a package fails the action and the old release
 serves on; the operator's rolling upgrade to antelope, unit by unit with
 the action, while a load through the VIP goes on; then bobcat on every
 unit at once from config-changed; then a bobcat point release through
-package-upgrade. They change the units' packages (each
-unit's own: the emulator lays a layer of its own over /usr and dpkg's
-state), so they run last.
+package-upgrade. They change the units' packages (each unit's machine
+has its own disk), so they run last.
 """
 
 import json
-import os
 import shutil
 import tempfile
 
@@ -37,11 +35,11 @@ CRON = 'upgrade-every-minute'
 
 @pytest.fixture(scope='module')
 def repo_root():
-    # apt reads a file: source as its _apt user: not under pytest's
-    # root-only temporary directories
+    """Where the repositories are made, served over HTTP on the bridge."""
     root = tempfile.mkdtemp(prefix='mistral-upgrade-repos-', dir='/var/tmp')
-    os.chmod(root, 0o755)
+    server = upgrade_repo.Server(root)
     yield root
+    server.close()
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -64,6 +64,18 @@ def test_status_sections():
         'rabbitmq-server:amqp', 'example:amqp', 'rabbitmq', 'regular']
 
 
+def test_machines_show_what_their_systemd_says():
+    shown = status_view.render(state(), now=0, machines={
+        'example/0': 'running', 'example/1': 'off'})
+    machines = rows(shown, 'Machine')
+    assert machines[0] == ['Machine', 'State', 'Address', 'Inst', 'id',
+                           'Base', 'Message']
+    assert machines[1] == ['0', 'started', '127.0.0.1', 'juju-example-0',
+                           status_view.base(), 'running']
+    assert machines[2][:2] == ['1', 'down'] and machines[2][-1] == 'off'
+    assert '\nMachine ' not in status_view.render(state(), now=0)
+
+
 def test_action_output_shows_results_and_failure():
     record = {'id': '4', 'unit': 'example/0', 'log': [],
               'results': {'outcome': {'step': 'two'}}, 'stdout': '',
