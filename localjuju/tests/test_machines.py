@@ -1,18 +1,23 @@
-"""Each unit is a machine of its own, with services independent of others'.
+"""Each unit is a machine of its own that boots systemd, with services
+independent of others'.
 
-Its address on the bridge, its /run, its hostname; two units' services
-are independent; nothing is routed beyond the bridge; destroy takes the
-machines away."""
+Its address on the bridge, its disk, its hostname; two units' services
+are independent; nothing is routed beyond the bridge and apt goes
+through the proxy only; a power cut kills everything, a running hook
+too, and keeps the disk and journal; destroy takes the machines away."""
 
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
 
+from localjuju import aptproxy
 from localjuju import cgroups
 from localjuju import network
+from localjuju import paths
 from localjuju.runner import machine_of
 from localjuju import testing
 from localjuju.testing import TOY_CHARM
@@ -155,3 +160,58 @@ def test_a_second_session_is_refused_while_one_runs(controller):
         cwd=os.path.dirname(os.path.dirname(testing.__file__)))
     assert other.returncode != 0
     assert 'another test session' in other.stderr
+
+
+def test_power_loss_keeps_the_disk_and_journal(controller):
+    controller.deploy(TOY_CHARM)
+    machine = machine_of(controller.model, controller.model.read(), 'toy/0')
+    inside(controller, 'toy/0', 'sh', '-c', 'echo kept > /var/lib/kept')
+    seen = len(testing.hooks_seen(controller, 'toy/0'))
+    controller.kill_unit('toy/0', wait=False)
+    assert machine.system_state() == 'off' and not machine.pids()
+    controller.revive_unit('toy/0', run_hooks=False)
+    assert machine.system_state() == 'running'
+    assert inside(controller, 'toy/0', 'cat', '/var/lib/kept').stdout == \
+        'kept\n'
+    boots = inside(controller, 'toy/0', 'journalctl', '--list-boots',
+                   '--no-pager').stdout.strip().splitlines()
+    assert len(boots) == 3      # the header, two boots
+    # systemd started the enabled service: no hook ran
+    assert toy_pid(controller, 'toy/0') > 0
+    assert len(testing.hooks_seen(controller, 'toy/0')) == seen
+    controller.agent_back('toy/0')
+    assert testing.hooks_seen(controller, 'toy/0')[seen:][:2] == [
+        ['start'], ['config-changed']]
+
+
+def test_a_running_hook_dies_with_its_machine(controller):
+    controller.deploy(TOY_CHARM)
+    machine = machine_of(controller.model, controller.model.read(), 'toy/0')
+    # what the agent's hook would be: a process entered into the machine
+    hook = subprocess.Popen(machine.enter_command() + ['sleep', '300'])
+    time.sleep(0.5)
+    controller.kill_unit('toy/0', wait=False)
+    assert hook.wait(timeout=10) != 0
+
+
+def test_apt_reaches_the_debian_archive_through_the_proxy_only(controller):
+    controller.deploy(TOY_CHARM)
+    installed = inside(controller, 'toy/0', 'apt-get', 'install', '-y', '-q',
+                       'hello', check=False)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert inside(controller, 'toy/0', 'hello').stdout == 'Hello, world!\n'
+    with open(os.path.join(paths.cache(), 'apt-cacher-ng-log',
+                           'apt-cacher.log')) as log:
+        assert '/pool/main/h/hello/hello_' in log.read()
+    # anything but the archive is refused by the proxy (a name that never
+    # resolves: nothing would leave even if it were not)
+    refused = inside(controller, 'toy/0', 'python3', '-c', '\n'.join([
+        'import urllib.request, urllib.error',
+        'proxy = urllib.request.ProxyHandler({"http": "%s"})' %
+        aptproxy.url(),
+        'try:',
+        '    urllib.request.build_opener(proxy).open(',
+        '        "http://elsewhere.invalid/", timeout=10)',
+        'except urllib.error.HTTPError as error:',
+        '    print(error.code)']))
+    assert refused.stdout.strip() == '403', refused
