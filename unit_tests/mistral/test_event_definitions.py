@@ -283,6 +283,12 @@ Call stack:
     event_params = self.notification_converter.convert(
 Message: 'x'
 '''  # noqa: E501
+LOGGED = '''ERROR mistral.event_engine.default_event_engine [-] Failed to process event trigger t1, error: boom
+Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/mistral/event_engine/default_event_engine.py", line 255, in _start_workflow
+    self.engine_client.start_workflow(
+mistral.exceptions.MistralException: boom
+'''  # noqa: E501
 
 
 def test_the_thread_s_traceback_is_told_by_its_exception_class_only():
@@ -373,6 +379,13 @@ def test_a_traceback_of_the_running_process_blocks_and_names_the_action(
     assert event_engine.status() is None
     engine.wrote(OTHER_PID, DEATH)
     assert event_engine.status()[0] == 'blocked'
+
+
+def test_the_daemon_s_own_log_records_in_the_journal_block_nothing(engine):
+    # logging.conf sends them to stderr too; a logged traceback starts
+    # where the exception was caught, never in _process_event_queue
+    engine.wrote(PID, LOGGED)
+    assert event_engine.status() is None
 
 
 def test_the_unit_status_tells_a_stopped_event_engine(unit, engine):

@@ -10,7 +10,9 @@ trust (security.create_context) outside any handler, so a refused or
 unreachable Keystone still ends it. Nothing is logged: eventlet prints
 the thread's traceback on the process's stderr, which goes to the
 journal. That traceback, from the running process, is what is looked
-for.
+for. The daemon's log records go there too (templates/logging.conf),
+but a logged traceback begins at the frame that caught the exception,
+and _process_event_queue catches none.
 """
 
 import os
@@ -61,7 +63,7 @@ def current_pid():
 
 
 def journal_of(pid):
-    """What the process wrote on stderr, from the journal."""
+    """What the process wrote on stdout and stderr, from the journal."""
     shown = subprocess.run(
         ['journalctl', '--no-pager', '--quiet', '--boot', '--output=cat',
          '_PID={}'.format(pid),
