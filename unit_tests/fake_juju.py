@@ -4,7 +4,7 @@ the charm library.
 CharmSim extends relation_sim.RelationSim (real charms.reactive flags and
 endpoints, hook tools replaced at the charmhelpers.hookenv boundary) with
 leadership data and the real templates, assembled the way charm-build
-layers them. FakeInit stands in for systemd/sysv init.
+layers them. FakeInit stands in for systemd.
 """
 
 import contextlib
@@ -115,10 +115,8 @@ class FakeInit:
         self.waited = []
         self.definitions_dir = str(tmp_path / 'init')
         os.makedirs(self.definitions_dir)
-        monkeypatch.setattr(init_system, 'uses_systemd', lambda: False)
-        monkeypatch.setattr(daemons, 'definition_path',
-                            lambda name: os.path.join(self.definitions_dir,
-                                                      name))
+        monkeypatch.setattr(daemons, 'SYSTEMD_DIR', self.definitions_dir)
+        self._answer_questions(tmp_path, monkeypatch)
         verbs = {
             'start': lambda n: self._do('start', n, self._start),
             'stop': lambda n: self._do('stop', n, self.running.discard),
@@ -130,7 +128,7 @@ class FakeInit:
                 'running': lambda n: n in self.running,
                 'stop': verbs['stop'],
                 'restart': verbs['restart'],
-                'set_enabled': lambda n, on: None,
+                'set_enabled': lambda names, on: None,
                 'reload_definitions': lambda: None,
                 'at_once': lambda verb, names: {
                     n: verbs[verb](n) for n in names},
@@ -149,6 +147,26 @@ class FakeInit:
             for name, fake in module_fakes.items():
                 monkeypatch.setattr(module, name, fake)
 
+    @staticmethod
+    def _answer_questions(tmp_path, monkeypatch):
+        """What is left to the real init_system only asks systemd
+        (defined, the event engine's MainPID): a systemctl on PATH
+        answers as one that knows none of the services, whatever the
+        machine runs."""
+        bin_dir = tmp_path / 'fake-systemd'
+        bin_dir.mkdir()
+        systemctl = bin_dir / 'systemctl'
+        systemctl.write_text(
+            '#!/bin/sh\n'
+            'case "$1 $2" in\n'
+            '"show --property=MainPID") echo 0 ;;\n'
+            '"show --property=LoadState") echo not-found ;;\n'
+            '*) exit 1 ;;\n'
+            'esac\n')
+        systemctl.chmod(0o755)
+        monkeypatch.setenv('PATH', '{}:{}'.format(bin_dir,
+                                                  os.environ['PATH']))
+
     def _wait_for_ports(self, ports, timeout, give_up):
         if give_up():
             return False
@@ -156,8 +174,9 @@ class FakeInit:
         return self.ports_open
 
     def _remove(self, name):
+        from openstack_base import daemons
         self._do('stop', name, self.running.discard)
-        os.unlink(os.path.join(self.definitions_dir, name))
+        os.unlink(daemons.definition_path(name))
 
     def _start(self, name):
         if name not in self.failing:

@@ -28,15 +28,16 @@ def test_stale_daemons_are_found_by_their_marker(unit, monkeypatch):
     unit.relate_all()
     unit.charm(**{'worker-multiplier': 2}).converge()
     assert os.path.exists(os.path.join(unit.init.definitions_dir,
-                                       'mistral-engine-3'))
+                                       'mistral-engine-3.service'))
     # Not the charm's: same prefix, no marker.
-    other = os.path.join(unit.init.definitions_dir, 'mistral-other')
+    other = os.path.join(unit.init.definitions_dir, 'mistral-other.service')
     with open(other, 'w') as f:
-        f.write('#!/bin/sh\n')
+        f.write('[Service]\n')
     unit.charm(**{'worker-multiplier': None}).converge()
     left = sorted(os.listdir(unit.init.definitions_dir))
-    assert 'mistral-engine-3' not in left and 'mistral-engine-2' in left
-    assert 'mistral-other' in left
+    assert 'mistral-engine-3.service' not in left
+    assert 'mistral-engine-2.service' in left
+    assert 'mistral-other.service' in left
 
 
 # the real one: the fake unit replaces it with its own payload's release
@@ -73,23 +74,22 @@ def test_the_upgraded_instance_serves_the_rest_of_the_hook(
 
 
 def test_daemons_restart_together(tmp_path, monkeypatch):
-    # Each fake `service` waits until every one of them has begun: run
+    # Each fake `systemctl` waits until every one of them has begun: run
     # one after another, the first would give up and fail.
     from openstack_base import init_system
     names = ['mistral-api', 'mistral-engine', 'mistral-executor']
-    service = tmp_path / 'service'
-    service.write_text(
+    systemctl = tmp_path / 'systemctl'
+    systemctl.write_text(
         '#!/bin/sh\n'
-        'touch "{0}/$1.$2"\n'
+        'touch "{0}/$2.$1"\n'
         'for i in $(seq 100); do\n'
-        '  [ $(ls "{0}" | grep -c "\\.$2$") -eq {1} ] && exit 0\n'
+        '  [ $(ls "{0}" | grep -c "\\.$1$") -eq {1} ] && exit 0\n'
         '  sleep 0.1\n'
         'done\n'
         'exit 1\n'.format(tmp_path / 'begun', len(names)))
-    service.chmod(0o755)
+    systemctl.chmod(0o755)
     (tmp_path / 'begun').mkdir()
     monkeypatch.setenv('PATH', '{}:{}'.format(tmp_path, os.environ['PATH']))
-    monkeypatch.setattr(init_system, 'uses_systemd', lambda: False)
     assert init_system.at_once('restart', names) == dict.fromkeys(names, True)
     assert sorted(os.listdir(tmp_path / 'begun')) == [
         name + '.restart' for name in names]

@@ -158,7 +158,7 @@ def test_worker_multiplier_scales_processes(unit, monkeypatch):
     assert 'mistral-engine-2' not in unit.init.running
     import os.path
     assert not os.path.exists(os.path.join(unit.init.definitions_dir,
-                                           'mistral-engine-2'))
+                                           'mistral-engine-2.service'))
 
 
 def test_status_branches(unit):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from charm.openstack import event_engine, mistral
 from charm.openstack.mistral import MistralCharm
-from openstack_base import init_system, rendering
+from openstack_base import rendering
 
 PY = '/usr/bin/python3'
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -283,6 +283,12 @@ Call stack:
     event_params = self.notification_converter.convert(
 Message: 'x'
 '''  # noqa: E501
+LOGGED = '''ERROR mistral.event_engine.default_event_engine [-] Failed to process event trigger t1, error: boom
+Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/mistral/event_engine/default_event_engine.py", line 255, in _start_workflow
+    self.engine_client.start_workflow(
+mistral.exceptions.MistralException: boom
+'''  # noqa: E501
 
 
 def test_the_thread_s_traceback_is_told_by_its_exception_class_only():
@@ -295,65 +301,107 @@ def test_the_thread_s_traceback_is_told_by_its_exception_class_only():
 
 
 @pytest.fixture
-def init_d(unit, tmp_path, monkeypatch):
-    """The event engine under init.d, its stderr in a file."""
-    found = {'pid': 4242}
-    output = tmp_path / 'mistral-event-engine.stdout.log'
-    monkeypatch.setattr(init_system, 'uses_systemd', lambda: False)
-    monkeypatch.setattr(event_engine, 'OUTPUT', str(output))
-    monkeypatch.setattr(event_engine, 'current_pid', lambda: found['pid'])
-    found['output'] = output
+def engine(unit, tmp_path, monkeypatch):
+    """The event engine as systemd tells it (Engine), before the
+    fake_juju unit's systemctl on PATH."""
+    found = Engine(tmp_path / 'event-engine')
+    monkeypatch.setenv('PATH', '{}:{}'.format(found.root,
+                                              os.environ['PATH']))
     return found
 
 
-def write(path, text):
-    with open(str(path), 'a') as f:
-        f.write(text)
+class Engine:
+    """A systemctl that gives the event engine's MainPID, and a
+    journalctl that gives what a PID wrote (a file of its own) and
+    records what it was asked."""
+
+    def __init__(self, root):
+        self.root = root
+        root.mkdir()
+        self.script('systemctl', (
+            '[ "$1 $2 $4" = "show --property=MainPID {name}.service" ] '
+            '&& cat {root}/main-pid\n').format(name=event_engine.NAME,
+                                               root=root))
+        self.script('journalctl', (
+            'echo "$@" >> {root}/asked\n'
+            'for arg; do case $arg in _PID=*) pid=${{arg#_PID=}};; '
+            'esac; done\n'
+            'cat {root}/journal.$pid 2>/dev/null\n'
+            'exit 0\n').format(root=root))
+        self.runs(os.getpid())
+
+    def script(self, name, body):
+        path = self.root / name
+        path.write_text('#!/bin/sh\n' + body)
+        path.chmod(0o755)
+
+    def runs(self, pid):
+        (self.root / 'main-pid').write_text('{}\n'.format(pid))
+
+    def wrote(self, pid, text):
+        with open(str(self.root / 'journal.{}'.format(pid)), 'a') as f:
+            f.write(text)
+
+    def forget(self, pid):
+        (self.root / 'journal.{}'.format(pid)).unlink()
+
+    def asked(self):
+        path = self.root / 'asked'
+        return path.read_text().splitlines() if path.exists() else []
 
 
-def test_init_d_a_traceback_of_the_running_process_blocks_and_names_the_action(  # noqa: E501
-        unit, init_d):
-    write(init_d['output'], DEATH)          # a process before this one
-    assert event_engine.status() is None    # a hook first sees this one
-    write(init_d['output'], 'a warning\n' + DEATH)
+# Live PIDs, as current_pid finds them in /proc.
+PID, OTHER_PID = os.getpid(), 1
+
+
+def test_a_traceback_of_the_running_process_blocks_and_names_the_action(
+        engine):
+    engine.wrote(OTHER_PID, DEATH)          # a process before this one
+    engine.wrote(PID, 'a warning\n')
+    assert event_engine.status() is None
+    assert engine.asked() == [
+        '--no-pager --quiet --boot --output=cat _PID={} '
+        '_SYSTEMD_UNIT=mistral-event-engine.service'.format(PID)]
+    engine.wrote(PID, DEATH)
     state, message = event_engine.status()
     assert state == 'blocked'
     assert 'mistral-event-engine stopped processing notifications ' \
         '(YaqlEvaluationException)' in message
     assert 'restart-services services=mistral-event-engine' in message
     assert 'secret' not in message
-    # rotated away: still told, until the process is another
-    open(str(init_d['output']), 'w').close()
+    # vacuumed away: still told, from memory, until the process is another
+    engine.forget(PID)
+    asked = len(engine.asked())
     assert event_engine.status()[0] == 'blocked'
-    init_d['pid'] = 4343
+    assert len(engine.asked()) == asked
+    engine.runs(OTHER_PID)
+    engine.forget(OTHER_PID)
     assert event_engine.status() is None
-    write(init_d['output'], DEATH)          # truncated, then written
+    engine.wrote(OTHER_PID, DEATH)
     assert event_engine.status()[0] == 'blocked'
 
 
-def test_the_unit_status_tells_a_stopped_event_engine(unit, init_d):
+def test_the_daemon_s_own_log_records_in_the_journal_block_nothing(engine):
+    # logging.conf sends them to stderr too; a logged traceback starts
+    # where the exception was caught, never in _process_event_queue
+    engine.wrote(PID, LOGGED)
+    assert event_engine.status() is None
+
+
+def test_the_unit_status_tells_a_stopped_event_engine(unit, engine):
     unit.relate_all()
     charm = unit.charm()
     charm.converge()
     assert charm.workload_status()[0] == 'active'
-    write(init_d['output'], DEATH)
+    engine.wrote(PID, DEATH)
     assert charm.workload_status() == ('blocked', event_engine.status()[1])
     assert charm.workload_status()[1].startswith(
         'Event triggers no longer fire: mistral-event-engine stopped')
 
 
-def test_systemd_reads_the_journal_of_the_running_pid_only(
-        unit, monkeypatch):
-    asked = []
-    monkeypatch.setattr(init_system, 'uses_systemd', lambda: True)
-    monkeypatch.setattr(event_engine, 'current_pid', lambda: 77)
-    monkeypatch.setattr(event_engine, 'journal_of',
-                        lambda pid: asked.append(pid) or DEATH)
-    assert event_engine.status()[0] == 'blocked'
-    assert event_engine.status()[0] == 'blocked'
-    assert asked == [77]            # remembered, not read again
-
-
-def test_no_event_engine_running_says_nothing(unit, monkeypatch):
-    monkeypatch.setattr(event_engine, 'current_pid', lambda: None)
+@pytest.mark.parametrize('main_pid', ['0', '', '999999999'])
+def test_no_event_engine_running_says_nothing(engine, main_pid):
+    # MainPID 0: stopped; nothing: no systemd answer; no such process
+    engine.runs(main_pid)
     assert event_engine.status() is None
+    assert engine.asked() == []

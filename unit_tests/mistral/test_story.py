@@ -68,9 +68,10 @@ def test_install_leaves_everything_stopped(reactive_unit):
     run(reactive_unit, 'install')
     assert 'mistral-engine' in reactive_unit.installed
     assert 'haproxy' in reactive_unit.installed
-    assert sorted(os.listdir(reactive_unit.init.definitions_dir)) == [
-        'mistral-api', 'mistral-cron-trigger', 'mistral-engine',
-        'mistral-engine-2', 'mistral-event-engine', 'mistral-executor']
+    assert sorted(os.listdir(reactive_unit.init.definitions_dir)) == sorted(
+        name + '.service' for name in (
+            'mistral-api', 'mistral-cron-trigger', 'mistral-engine',
+            'mistral-engine-2', 'mistral-event-engine', 'mistral-executor'))
     assert reactive_unit.init.running == set()
     assert reactive_unit.juju.status == (
         'blocked', "Missing relations: 'amqp', 'identity-service', "
@@ -561,11 +562,8 @@ def test_the_database_session_timeout_can_be_left_to_the_server(reactive_unit):
     assert 'connection_parameters' not in database
 
 
-def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
-        reactive_unit, monkeypatch):
+def test_every_daemon_restarts_itself_when_it_dies(reactive_unit):
     # systemd does not run here: read the definitions it would load
-    from openstack_base import init_system
-    monkeypatch.setattr(init_system, 'uses_systemd', lambda: True)
     run(reactive_unit, 'install')
     relate_core(reactive_unit)
     names = [d.name for d in reactive_unit.charm().daemons()]
@@ -573,7 +571,8 @@ def test_under_systemd_every_daemon_restarts_itself_when_it_dies(
     for name in names:
         definition = configparser.ConfigParser(interpolation=None,
                                                strict=False)
-        definition.read(os.path.join(reactive_unit.init.definitions_dir, name))
+        definition.read(os.path.join(reactive_unit.init.definitions_dir,
+                                     name + '.service'))
         service = definition['Service']
         assert service['Restart'] == 'on-failure', name
         assert int(service['RestartSec']) <= 10, name

@@ -60,8 +60,8 @@ def options(charm, frontend):
 
 def log_dirs(charm):
     """[{'path', 'user', 'group'}]: where the daemons write (their
-    --log-file (oslo.log), the stdout log the init script keeps in
-    /var/log/<group>, the charm's log_dirs) and as whom. logrotate
+    --log-file (oslo.log), /var/log/<group>, the payload's usual log
+    directory, the charm's log_dirs) and as whom. logrotate
     rotates there as that user (``su``): as root it would follow a link
     the user planted."""
     owners = {}

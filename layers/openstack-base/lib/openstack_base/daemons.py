@@ -4,10 +4,9 @@ The charm decides how each payload process runs (command line, user,
 how many of them) instead of trusting the package's unit files, whose
 choices differ between distributions (Debian runs mistral-api under
 uwsgi on the public port, for one). A daemon's definition is a systemd
-unit file in /etc/systemd/system where systemd is init, or an LSB init
-script in /etc/init.d elsewhere; both are written from templates of
-this layer. Starting, stopping and asking about a daemon, as about any
-service, is init_system's.
+unit file in /etc/systemd/system, written from this layer's
+daemon.service template. Starting, stopping and asking about a daemon,
+as about any service, is init_system's.
 """
 
 import collections
@@ -20,22 +19,14 @@ Daemon = collections.namedtuple(
     'Daemon', 'name description command user group')
 
 SYSTEMD_DIR = '/etc/systemd/system'
+TEMPLATE = 'daemon.service'
+MODE = 0o644
 # Marks files this charm wrote, so stale ones can be found and removed.
 MARKER = 'Managed by the {} charm'
 
 
 def definition_path(name):
-    if init_system.uses_systemd():
-        return os.path.join(SYSTEMD_DIR, '{}.service'.format(name))
-    return os.path.join(init_system.INITD_DIR, name)
-
-
-def template_name():
-    return 'daemon.service' if init_system.uses_systemd() else 'daemon.init'
-
-
-def definition_mode():
-    return 0o644 if init_system.uses_systemd() else 0o755
+    return os.path.join(SYSTEMD_DIR, init_system.systemd_name(name))
 
 
 def managed_names(charm_name, candidates):
@@ -53,12 +44,14 @@ def managed_names(charm_name, candidates):
 
 
 def remove(name):
-    """Stop a daemon and delete its definition."""
+    """Stop a daemon and delete its definition. The caller reloads
+    systemd (services.write_daemons)."""
     if os.path.exists(definition_path(name)):
         init_system.stop(name)
-        init_system.set_enabled(name, False)
+        init_system.set_enabled([name], False)
         os.unlink(definition_path(name))
-        if not init_system.uses_systemd():
-            subprocess.call(['update-rc.d', '-f', name, 'remove'],
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+        # A daemon that failed stays listed until reset; one that did
+        # not makes some versions exit non-zero, nothing to report.
+        subprocess.call(['systemctl', 'reset-failed',
+                         init_system.systemd_name(name)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -28,11 +28,11 @@ def write_daemons(charm):
     changed = set()
     for daemon in charm.daemons():
         content = rendering.render(
-            daemons.template_name(), {'daemon': daemon, 'marker': marker},
+            daemons.TEMPLATE, {'daemon': daemon, 'marker': marker},
             charm.release)
         if rendering.write_if_changed(
                 daemons.definition_path(daemon.name), content,
-                mode=daemons.definition_mode()):
+                mode=daemons.MODE):
             changed.add(daemon.name)
     removed = stale_daemons(charm)
     for name in removed:
@@ -102,8 +102,7 @@ def run_or_stop(charm, run, wait_seconds):
         hookenv.status_set('maintenance', ', '.join(
             '{} {}'.format(verb, ' '.join(names)) for verb, names in
             (('Restarting', to_restart), ('Starting', to_start)) if names))
-    for name in charm.services:
-        init_system.set_enabled(name, True)
+    init_system.set_enabled(charm.services, True)
     for name, reloaded in init_system.at_once('reload', to_reload).items():
         if not reloaded:   # the running process keeps its old config
             hookenv.log('{} refused to reload'.format(name), hookenv.WARNING)
@@ -137,8 +136,7 @@ def wait_for(charm, started, wait_seconds):
 
 def stop_all(names):
     init_system.at_once('stop', names)
-    for name in names:
-        init_system.set_enabled(name, False)
+    init_system.set_enabled(names, False)
 
 
 def open_ports(ports):
