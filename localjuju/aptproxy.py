@@ -62,8 +62,7 @@ def config_text(cache_dir):
         'Remap-debrep: file:deb_mirror*.gz /debian ; {}/'.format(archive),
         'Remap-secdeb: security.debian.org deb.debian.org/debian-security '
         '/debian-security ; {}-security/'.format(archive),
-        'ExThreshold: 4',
-        '']) + '\n'
+        'ExThreshold: 4']) + '\n'
 
 
 def running_pid(conf_dir):

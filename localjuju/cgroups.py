@@ -45,7 +45,8 @@ class Group:
     def join_script(self, child=None):
         """Shell lines moving the shell running them into the group."""
         return ['echo $$ > {}/cgroup.procs'.format(
-            os.path.join(directory, child or '')) for directory in self.dirs()]
+            os.path.join(directory, child) if child else directory)
+            for directory in self.dirs()]
 
     def procs(self):
         """Host PIDs of every process in the group, its children's too."""
