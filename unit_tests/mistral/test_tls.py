@@ -11,6 +11,8 @@ import stat
 
 import pytest
 import yaml
+from charmhelpers import fetch
+from openstack_base import tls
 
 import pki
 
@@ -123,6 +125,24 @@ def assert_tls(unit, cert_file, key_file):
         'https://10.0.0.10:8989/v2'
     assert {'apache2', 'haproxy', 'mistral-api'} <= unit.init.running
     assert unit.juju.status == ('active', 'Unit is ready')
+
+
+def test_apache2_is_installed_before_its_site_and_modules(
+        tls_unit, monkeypatch):
+    # A machine without apache2 (a fresh one: nothing installs it before
+    # TLS is asked for) gets it before the charm writes its site and
+    # runs a2enmod.
+    unit = tls_unit
+    site = unit.paths['apache2'] / 'sites-available' / (
+        tls.APACHE_SITE + '.conf')
+    seen = []
+    monkeypatch.setattr(fetch, 'apt_install', lambda pkgs, **kw: seen.append(
+        (list(pkgs), site.exists(), len(commands(unit, 'a2enmod')))))
+    unit.juju.config.update(ssl_cert=b64(CERT), ssl_key=b64(KEY),
+                            ssl_ca=b64(CA))
+    run(unit, 'config-changed')
+    assert (['apache2'], False, 0) in seen
+    assert site.exists() and commands(unit, 'a2enmod')
 
 
 def test_tls_from_config(tls_unit):

@@ -341,8 +341,12 @@ class OpenStackCharm(metaclass=CharmRegistry):
         missing, incomplete, conflicting = status.relation_state(self)
         if incomplete and not (missing or conflicting):
             return None
+        frontend = self.tls_frontend
+        if frontend is not None:
+            # apache2 serves it: there before its site and modules are
+            apt.install(self.tls_services)
         try:
-            changed = self.render_configs(self.tls_frontend)
+            changed = self.render_configs(frontend)
         except rendering.UnsafeValue as refused:
             # Checks name the option or relation first; this is the last
             # line: nothing written, nothing restarted, status says why.

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import tempfile
 
-from openstack_base import apt, grammar, ip, services
+from openstack_base import grammar, ip, services
 from openstack_base.rendering import (
     UnsafeValue, remove_if_present, write_if_changed)
 from openstack_base.validation import decode_base64
@@ -244,12 +244,12 @@ def frontend_for(charm):
 
 
 def configure(charm):
-    """Install the frontend TLS asks for, or retire it; the frontend."""
+    """Install the certificate TLS asks for (apache2 is there already:
+    OpenStackCharm.converge), or retire the frontend; the frontend."""
     frontend = charm.tls_frontend
     if frontend is None:
         retire(charm)
         return None
-    apt.install(charm.tls_services)
     if frontend.install():
         charm.restarts.request(charm.tls_services)
     return frontend
