@@ -35,7 +35,7 @@ import sys
 import time
 
 from localjuju import network
-from localjuju.machine import Machine
+from localjuju.machine import Machine, MachineDown
 
 TICK = 1.0
 
@@ -137,6 +137,18 @@ def _add(cib, vip, address):
     return {'address': address, 'prefix': prefix(vip), 'nic': nic}
 
 
+def service_ok(machine, name):
+    """The clone's monitor: its init system's status, in the machine (a
+    machine that went down since it was seen fails it)."""
+    try:
+        return subprocess.run(
+            machine.enter_command() + ['service', name, 'status'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=20).returncode == 0
+    except MachineDown:
+        return False
+
+
 class Monitor:
     def __init__(self, cib):
         self.cib = cib
@@ -161,11 +173,8 @@ class Monitor:
             self.lost_since.pop(unit, None)
             ok, checked = self.services.get(unit, (True, 0))
             if now - checked >= conf.get('interval', 5):
-                ok = all(subprocess.run(
-                    machine.enter_command() + ['service', name, 'status'],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    timeout=20).returncode == 0
-                    for name in conf.get('clones', []))
+                ok = all(service_ok(machine, name)
+                         for name in conf.get('clones', []))
                 self.services[unit] = (ok, now)
             if ok:
                 healthy.append(unit)
