@@ -111,6 +111,8 @@ class FakeInit:
         self.running = set()
         self.failing = set()        # services whose start fails
         self.calls = []
+        # (verb, names) of each at_once: the names in one run in parallel
+        self.batches = []
         self.ports_open = True
         self.waited = []
         self.definitions_dir = str(tmp_path / 'init')
@@ -130,8 +132,8 @@ class FakeInit:
                 'restart': verbs['restart'],
                 'set_enabled': lambda names, on: None,
                 'reload_definitions': lambda: None,
-                'at_once': lambda verb, names: {
-                    n: verbs[verb](n) for n in names},
+                'at_once': lambda verb, names: self._at_once(
+                    verbs[verb], verb, names),
             },
             probes: {
                 'port_open': lambda address, port: self.ports_open,
@@ -182,6 +184,16 @@ class FakeInit:
         if name not in self.failing:
             self.running.add(name)
 
+    def _at_once(self, do, verb, names):
+        if names:
+            self.batches.append((verb, set(names)))
+        return {n: do(n) for n in names}
+
+    def batch_of(self, verb, name):
+        """The index of the at_once that ran ``verb`` on ``name``."""
+        return next(i for i, (v, names) in enumerate(self.batches)
+                    if v == verb and name in names)
+
     def _do(self, action, name, change):
         self.calls.append((action, name))
         change(name)
@@ -192,6 +204,7 @@ class FakeInit:
 
     def forget(self):
         self.calls.clear()
+        self.batches.clear()
 
 
 COMPLETE = ('amqp.connected', 'amqp.available',

@@ -145,6 +145,22 @@ def test_apache2_is_installed_before_its_site_and_modules(
     assert site.exists() and commands(unit, 'a2enmod')
 
 
+def test_apache2_started_by_its_package_restarts_after_the_api(
+        tls_unit, monkeypatch):
+    # Debian's postinst starts apache2 (on port 80): the hook that turns
+    # TLS on restarts it, once the API it fronts has left the backend
+    # port, not in the same parallel systemctl round.
+    unit = tls_unit
+    monkeypatch.setattr(fetch, 'apt_install', lambda pkgs, **kw: (
+        unit.init.running.update(p for p in pkgs if p == 'apache2')))
+    unit.init.forget()
+    unit.juju.config.update(ssl_cert=b64(CERT), ssl_key=b64(KEY),
+                            ssl_ca=b64(CA))
+    run(unit, 'config-changed')
+    assert unit.init.batch_of('restart', 'mistral-api') < \
+        unit.init.batch_of('restart', 'apache2')
+
+
 def test_tls_from_config(tls_unit):
     unit = tls_unit
     unit.init.forget()
@@ -164,8 +180,8 @@ def test_tls_from_config(tls_unit):
     assert 'apache2' in unit.installed
     # The API moved to loopback first, then the frontend took its port;
     # both were awaited before the unit said it was ready.
-    assert unit.init.calls.index(('restart', 'mistral-api')) < \
-        unit.init.calls.index(('start', 'apache2'))
+    assert unit.init.batch_of('restart', 'mistral-api') < \
+        unit.init.batch_of('start', 'apache2')
     assert {('127.0.0.1', 8969), ('10.0.0.10', 8979)} <= set(
         unit.init.waited)
 

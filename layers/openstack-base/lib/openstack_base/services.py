@@ -106,8 +106,12 @@ def run_or_stop(charm, run, wait_seconds):
     for name, reloaded in init_system.at_once('reload', to_reload).items():
         if not reloaded:   # the running process keeps its old config
             hookenv.log('{} refused to reload'.format(name), hookenv.WARNING)
-    done = init_system.at_once('restart', to_restart)
-    done.update(init_system.at_once('start', to_start))
+    done = {}
+    for wave in restart_waves(charm):
+        done.update(init_system.at_once(
+            'restart', [n for n in to_restart if n in wave]))
+        done.update(init_system.at_once(
+            'start', [n for n in to_start if n in wave]))
     started = [n for n in charm.services
                if done.get(n) and init_system.running(n)]
     failed = [n for n in charm.services if n in done and n not in started]
@@ -119,6 +123,16 @@ def run_or_stop(charm, run, wait_seconds):
     elif started:
         wait_for(charm, started, wait_seconds)
     open_ports(charm.public_ports)
+
+
+def restart_waves(charm):
+    """The services in the order their (re)starts must not overlap: the
+    charm's daemons, then what fronts them. A port changes hands when TLS
+    turns on (the API leaves the backend port to apache2); restarted
+    together, apache2 found the port still held by an API taking seconds
+    to stop, failed, and stayed down."""
+    own = set(charm.daemon_names)
+    return own, set(charm.services) - own
 
 
 def wait_for(charm, started, wait_seconds):
