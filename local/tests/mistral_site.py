@@ -403,15 +403,18 @@ class Load:
                 max(gaps, default=float(LOAD_SECONDS)))
 
 
-def report(what, load):
+def report(what, load, step=None):
+    """Print and record the load's figures; ``step`` names them apart
+    when a story runs several loads."""
     sent, succeeded, outage = load.figures()
     record('{}: {} requests in {:.0f} s, {} succeeded ({:.2f}%), longest '
            'outage {:.1f} s'.format(what, sent, load.ended - load.started,
                                     succeeded, 100.0 * succeeded / sent,
                                     outage))
-    figures.record({'requests through the VIP': sent,
-                    'of them answered': succeeded,
-                    'longest time unanswered (s)': round(outage, 1)})
+    suffix = ' ({})'.format(step) if step else ''
+    figures.record({'requests through the VIP' + suffix: sent,
+                    'of them answered' + suffix: succeeded,
+                    'longest time unanswered (s)' + suffix: round(outage, 1)})
     return sent, succeeded, outage
 
 

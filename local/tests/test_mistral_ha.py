@@ -7,7 +7,8 @@ the catalog; the VIP spreads requests over every unit's API; the VIP's
 machine lost under load (a machine without the VIP lost, and the VIP's
 cut off, under load with executions running, are in test_mistral_faults.py);
 scale down (the leader goes) and back up
-with a cron trigger firing through the leader changes, then the new
+under load, restarting nothing on the units that stay, with a cron
+trigger firing through the leader changes, then the new
 leader reconciles the workflows option; TLS at the VIP.
 Figures are printed (`pytest -s` shows them)."""
 
@@ -191,12 +192,40 @@ def cron_units(deployed):
             if deployed.pid('mistral-cron-trigger', unit)]
 
 
+def scaled_under_load(deployed, scale, step, keep=MISTRAL_SERVICES):
+    """Run ``scale`` (which adds or removes a unit) while requests go
+    through the VIP; then no process of ``keep`` on the units that stay
+    is replaced (their token caches are their own; haproxy reloads its
+    backends) and every request is answered."""
+    staying = deployed.units()
+    before = {unit: deployed.pids(keep, unit=unit) for unit in staying}
+    with Load(vip_client(deployed)) as load:
+        changed = scale()
+        wait_all_ready(deployed)
+        load.run_for(10)   # the backends as they are after the change
+    staying = [unit for unit in staying if unit != changed]
+    sent, succeeded, outage = report(step, load, step)
+    after = {unit: deployed.pids(keep, unit=unit) for unit in staying}
+    replaced = sorted('{} {}'.format(unit, name) for unit in staying
+                      for name in keep
+                      if before[unit][name] != after[unit][name])
+    record('{}: {} of {} Mistral processes on the other units replaced: '
+           '{}'.format(step, len(replaced), len(staying) * len(keep),
+                       replaced))
+    assert replaced == []
+    assert succeeded == sent
+    return changed
+
+
 def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
         ha_deployment):
     """The leader leaves (two units), the new leader pauses, a third unit
     joins again; a cron trigger fires once a minute all along, and the
     haproxy backends, the database grants and RabbitMQ's connections
-    follow the units."""
+    follow the units. Requests go through the VIP while the leader
+    leaves and while the unit joins: every one is answered, and no
+    Mistral process of the units that stay is replaced (but the cron
+    trigger process, which follows leadership)."""
     follows(ha_deployment)
     api = vip_client(ha_deployment)
     create_workflows(api, SHARED.CRON_DEFINITION)
@@ -221,10 +250,15 @@ def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
         next_fire(1)
         removed = ha_deployment.leader()        # the leader goes: two units
         gone = ha_deployment.address(removed)
-        ha_deployment.controller.remove_unit(removed)
-        assert len(ha_deployment.units()) == 2
-        assert cron_units(ha_deployment) == [ha_deployment.leader()]
-        wait_all_ready(ha_deployment)
+
+        def remove_leader():
+            ha_deployment.controller.remove_unit(removed)
+            assert len(ha_deployment.units()) == 2
+            assert cron_units(ha_deployment) == [ha_deployment.leader()]
+            return removed
+        scaled_under_load(ha_deployment, remove_leader, 'remove-unit',
+                          keep=[name for name in MISTRAL_SERVICES
+                                if name != 'mistral-cron-trigger'])
         follows(ha_deployment)
         assert gone not in mysql_hosts_granted()
         runs_a_workflow(ha_deployment)
@@ -239,9 +273,10 @@ def test_scale_down_and_up_with_a_cron_trigger_through_leader_changes(
         paused = None
         # back on the leader
         assert cron_units(ha_deployment) == [ha_deployment.leader()]
-        added = ha_deployment.controller.add_unit('mistral')   # three again
+        added = scaled_under_load(                              # three again
+            ha_deployment, lambda: ha_deployment.controller.add_unit(
+                'mistral'), 'add-unit')
         assert len(ha_deployment.units()) == 3
-        wait_all_ready(ha_deployment)
         follows(ha_deployment)
         assert ha_deployment.address(added) in mysql_hosts_granted()
         runs_a_workflow(ha_deployment)
@@ -314,33 +349,6 @@ def certificate_names(deployed, unit):
         kind, _, value = item.strip().partition(':')
         names.add((kind, value))
     return names
-
-
-def test_scaling_restarts_nothing_but_haproxys_reload(ha_deployment):
-    """A unit added, then removed, while requests go through the VIP:
-    no mistral-server process of the other units is replaced (their
-    token caches are their own; haproxy reloads its backends), and every
-    request is answered."""
-    others = ha_deployment.units()
-    before = {unit: ha_deployment.pids(MISTRAL_SERVICES, unit=unit)
-              for unit in others}
-    with Load(vip_client(ha_deployment)) as load:
-        added = ha_deployment.controller.add_unit('mistral')
-        wait_all_ready(ha_deployment)
-        ha_deployment.controller.remove_unit(added)
-        wait_all_ready(ha_deployment)
-        load.run_for(10)   # the backends as they are after the removal
-    sent, succeeded, outage = report('add-unit then remove-unit', load)
-    after = {unit: ha_deployment.pids(MISTRAL_SERVICES, unit=unit)
-             for unit in others}
-    replaced = sorted('{} {}'.format(unit, name) for unit in others
-                      for name in MISTRAL_SERVICES
-                      if before[unit][name] != after[unit][name])
-    record('scaling: {} of {} Mistral processes on the other units '
-           'replaced: {}'.format(len(replaced), len(others) *
-                                 len(MISTRAL_SERVICES), replaced))
-    assert replaced == []
-    assert succeeded == sent
 
 
 @pytest.fixture
