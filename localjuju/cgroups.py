@@ -88,14 +88,29 @@ class Group:
                                    .format(self.path, self.procs()))
             time.sleep(0.02)
 
-    def remove(self):
-        """The emptied group's directories, deepest first."""
-        for directory in self.dirs():
-            for top, dirs, _ in os.walk(directory, topdown=False):
-                try:
-                    os.rmdir(top)
-                except OSError:
-                    pass
+    def remove(self, timeout=5):
+        """The emptied group's directories, deepest first. The kernel may
+        refuse a group for a moment after its last process died (EBUSY);
+        one still there after ``timeout`` is an error naming what holds
+        it, not a leak found by a later machine."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = []
+            for directory in self.dirs():
+                for top, dirs, _ in os.walk(directory, topdown=False):
+                    try:
+                        os.rmdir(top)
+                    except FileNotFoundError:
+                        pass
+                    except OSError as error:
+                        left.append('{}: {}'.format(top, error.strerror))
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError('group {} not removed: {}; processes: {}'
+                                   .format(self.path, '; '.join(left),
+                                           self.procs()))
+            time.sleep(0.05)
 
 
 def machine_names():
