@@ -54,13 +54,19 @@ class Controller(Lifecycle):
         return Charm(machine.host_path(machine.charm_dir))
 
     # -- deploy ----------------------------------------------------------
-    def deploy(self, charm_dir, app=None, units=1):
+    def deploy(self, charm_dir, app=None, units=1, image_packages=()):
+        """``image_packages``: the application's machines boot an image
+        with these installed already (``localjuju.image``), as with an
+        ``image-id`` constraint naming an image baked with them."""
         charm = Charm(charm_dir)
         app = app or charm.name
         with self.model.edit() as state:
             record = state['applications'].get(app)
             if record is None:
-                state['applications'][app] = records.application(charm)
+                record = state['applications'][app] = \
+                    records.application(charm)
+                if image_packages:
+                    record['image-packages'] = sorted(image_packages)
                 for endpoint in charm.peer_endpoints():
                     records.add_relation(state, [
                         {'application': app, 'endpoint': endpoint,
@@ -115,7 +121,8 @@ class Controller(Lifecycle):
             network.allocate(self._owner(unit), wanted=machine.address)
         if boot is None:
             boot = state['units'][unit].get('power', 'on') == 'on'
-        machine.create(boot=boot)
+        machine.create(boot=boot, packages=state['applications'][
+            m.app_of(unit)].get('image-packages', ()))
         if charm_source and not os.path.isdir(
                 machine.host_path(machine.charm_dir)):
             machine.install_charm(charm_source)

@@ -1,7 +1,8 @@
 """A unit's machine: a small Debian that boots systemd.
 
 Its disk is an overlay: the shared read-only base image
-(``localjuju.image``) below, the machine's own upper directory above,
+(``localjuju.image``, with a layer of installed packages when the
+application asks for one) below, the machine's own upper directory above,
 mounted on the host at ``<unit dir>/machine/root`` for as long as the
 machine exists (a disk outlives power cuts). ``systemd-nspawn --boot``
 runs it in its own control group (``localjuju.cgroups``) and in the
@@ -93,13 +94,13 @@ class Machine:
     def exists(self):
         return self.mnt in mount_points()
 
-    def create(self, boot=True):
-        """The network, the disk (seeded the first time) and, unless
-        ``boot`` is false (a killed unit stays off), a booted machine.
-        Idempotent."""
+    def create(self, boot=True, packages=()):
+        """The network, the disk (seeded the first time, from an image
+        with ``packages`` installed when asked) and, unless ``boot`` is
+        false (a killed unit stays off), a booted machine. Idempotent."""
         if self.net is not None:
             self.net.create()
-        lower = image.ensure(in_use=in_use_images())
+        lower = image.ensure(in_use=in_use_images(), packages=packages)
         if not self.exists():
             self._mount(lower)
         self._seed()
@@ -290,7 +291,8 @@ def in_use_images():
         for line in info:
             for option in line.split()[-1].split(','):
                 if option.startswith('lowerdir='):
-                    found.add(os.path.dirname(option[len('lowerdir='):]))
+                    found.update(os.path.dirname(layer) for layer in
+                                 option[len('lowerdir='):].split(':'))
     return found
 
 

@@ -19,7 +19,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from local import emulator, figures, workflows
+from local import emulator, figures, image, workflows
 from local.mistral_user import (
     Mistral, admin_client, create_workflows, run_workflow, wait_answering)
 from local.readiness import wait_for_workload
@@ -74,8 +74,9 @@ KEEP = os.environ.get('LOCAL_JUJU_FUNC_KEEP') == '1'
 
 
 class Deployment:
-    def __init__(self, variant, root=ROOT):
+    def __init__(self, variant, root=ROOT, image_packages=()):
         self.variant = variant
+        self.image_packages = image_packages
         self.model = m.Model('func-' + variant, root)
         self.lines = []
         self.controller = emulator.controller(self.model,
@@ -83,7 +84,8 @@ class Deployment:
 
     # -- operations ------------------------------------------------------
     def deploy(self):
-        self.controller.deploy(CHARM, APP)
+        self.controller.deploy(CHARM, APP,
+                               image_packages=self.image_packages)
 
     def relate(self, left, right):
         self.controller.relate(left, right)
@@ -261,6 +263,7 @@ class Site:
     def __init__(self, root=ROOT):
         self.root = root
         self.current = None
+        self.deployed = 0
 
     def check_host(self):
         """Fail early with what to do, not deep inside a hook."""
@@ -286,9 +289,14 @@ class Site:
             self.current.destroy()
             self.current = None
         if self.current is None:
-            self.current = Deployment(variant, self.root)
+            # the first installs the payload on a bare machine, as on a
+            # new cloud; the others boot local/image.py's baked image
+            self.current = Deployment(
+                variant, self.root,
+                image.PACKAGES if self.deployed else ())
             if not (KEEP and self.current.model.exists()):
                 self.current.deploy()
+            self.deployed += 1
         return self.current
 
     def close(self):

@@ -594,3 +594,12 @@ def test_a_series_upgrade_stops_the_services_until_it_is_complete(
     run(reactive_unit, 'post-series-upgrade')
     assert 'mistral-engine' in reactive_unit.init.running
     assert reactive_unit.juju.status == ('active', 'Unit is ready')
+
+
+def test_the_local_stories_baked_image_has_what_install_installs(
+        reactive_unit, monkeypatch):
+    # local/image.py: the image later deployments of a func-local run boot
+    from local import image
+    deploy(reactive_unit, monkeypatch, 'zed', 'bookworm')
+    run(reactive_unit, 'install')
+    assert sorted(reactive_unit.installed) == sorted(image.PACKAGES)
