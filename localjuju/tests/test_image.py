@@ -17,6 +17,12 @@ def test_the_image_is_rebuilt_when_its_recipe_changes(monkeypatch):
                        ('mirror', 'http://mirror.example/debian')):
         assert image.recipe_hash(dict(spec, **{key: value})) != \
             image.recipe_hash(spec), key
+    layer = image.layer_recipe('0123', ['b', 'a'])
+    assert layer['packages'] == ['a', 'b']     # one layer, any order
+    assert image.recipe_hash(layer) != image.recipe_hash(
+        image.layer_recipe('0123', ['a', 'b', 'c']))
+    assert image.recipe_hash(layer) != image.recipe_hash(
+        image.layer_recipe('4567', ['a', 'b']))
     monkeypatch.setenv('LOCAL_JUJU_CACHE', '/srv/cache')
     assert image.images_dir() == '/srv/cache/images'
 

@@ -18,6 +18,7 @@ from localjuju import aptproxy
 from localjuju import cgroups
 from localjuju import network
 from localjuju import paths
+from localjuju.machine import in_use_images
 from localjuju.runner import machine_of
 from localjuju import testing
 from localjuju.testing import TOY_CHARM
@@ -238,3 +239,29 @@ def test_apt_reaches_the_debian_archive_through_the_proxy_only(controller):
         'except urllib.error.HTTPError as error:',
         '    print(error.code)']))
     assert refused.stdout.strip() == '403', refused
+
+
+def test_an_application_may_boot_an_image_baked_with_packages(controller):
+    controller.deploy(TOY_CHARM)
+    controller.deploy(TOY_CHARM, 'baked', image_packages=['hello'])
+    state = controller.model.read()
+    plain, baked = (machine_of(controller.model, state, unit)
+                    for unit in ('toy/0', 'baked/0'))
+    layers = {}
+    for machine in (plain, baked):
+        with open(os.path.join(machine.disk, 'image')) as recorded:
+            layers[machine.unit] = recorded.read().strip().split(':')
+    # the baked machine: a layer over the same base, in use while it is
+    assert len(layers['baked/0']) == 2
+    assert layers['baked/0'][1:] == layers['toy/0']
+    assert {os.path.dirname(layer) for layer in layers['baked/0']} <= \
+        in_use_images()
+    assert inside(controller, 'baked/0', 'hello').stdout == \
+        'Hello, world!\n'
+    assert inside(controller, 'toy/0', 'sh', '-c', 'command -v hello',
+                  check=False).returncode != 0
+    # installed as dpkg sees it
+    listed = inside(controller, 'baked/0', 'dpkg', '-l', 'hello').stdout
+    assert 'ii  hello' in listed
+    assert fetch(state['units']['baked/0']['address'], 'whoami') == \
+        'baked/0\n'

@@ -162,3 +162,34 @@ def test_the_part_source_is_complete_on_its_own(tmp_path, expanded):
     assert dangling == []
     for action in load_yaml(copy, 'actions.yaml'):
         assert os.path.isfile(copy / 'actions' / action), action
+
+
+def test_the_dashboards_staged_project_is_accepted_and_complete(tmp_path):
+    """mistral-dashboard's project (dashboard/), staged with the layers
+    and interfaces as tools/stage-charmcraft lays it out for packing:
+    charmcraft accepts it, its dirs hold what its layer.yaml includes,
+    and it builds on the bases it runs on, as mistral does."""
+    staged = subprocess.run(
+        ['bash', os.path.join(ROOT, 'tools', 'stage-charmcraft'),
+         'dashboard'], capture_output=True, text=True, check=True,
+        env=dict(os.environ, CHARMCRAFT_STAGE_DIR=str(tmp_path / 'stage')),
+    ).stdout.strip()
+    ran = charmcraft(staged, tmp_path, 'expand-extensions')
+    assert ran.returncode == 0, ran.stderr
+    project = yaml.safe_load(ran.stdout)
+    metadata = load_yaml(staged, 'src', 'metadata.yaml')
+    assert project['name'] == metadata['name'] == 'mistral-dashboard'
+    assert metadata['subordinate'] is True
+    env = {}
+    for entry in project['parts']['charm']['build-environment']:
+        env.update(entry)
+    for include in load_yaml(staged, 'src', 'layer.yaml')['includes']:
+        kind, name = include.split(':')
+        where = env['CHARM_LAYERS_DIR' if kind == 'layer' else
+                    'CHARM_INTERFACES_DIR']
+        assert os.path.isdir(os.path.join(where, name)), include
+    plan = craft_platforms.get_build_plan(
+        'charmcraft', project_data=load_yaml(staged, 'charmcraft.yaml'))
+    assert {(str(b.build_base), str(b.build_for)) for b in plan} == {
+        (SERIES_BASES[s], arch) for s in metadata['series']
+        for arch in ARCHITECTURES}
