@@ -126,12 +126,13 @@ class Controller(Lifecycle):
         boots unless its unit was killed (``boot`` overrides)."""
         state = self.model.read()
         machine = machine_of(self.model, state, unit)
-        if machine.net is not None and machine.host == unit:
-            network.allocate(self._owner(unit), wanted=machine.address)
-        if boot is None:
-            boot = state['units'][unit].get('power', 'on') == 'on'
-        machine.create(boot=boot, packages=state['applications'][
-            m.app_of(unit)].get('image-packages', ()))
+        if machine.host == unit:    # a subordinate's is its principal's
+            if machine.net is not None:
+                network.allocate(self._owner(unit), wanted=machine.address)
+            if boot is None:
+                boot = state['units'][unit].get('power', 'on') == 'on'
+            machine.create(boot=boot, packages=state['applications'][
+                m.app_of(unit)].get('image-packages', ()))
         if charm_source and not os.path.isdir(
                 machine.host_path(machine.charm_dir)):
             machine.install_charm(charm_source)
