@@ -113,6 +113,7 @@ PLAIN_WORKFLOW = 'plain_job'
 PLAIN_DEFINITION = without_policies(DEFINITION)
 # The join, and the tasks it joins; each workflow's tasks.
 JOINS = {'gather': {'left', 'right'}}
+WITH_ITEMS = {'right'}
 TASKS = {'fault_job': {'prepare', 'left', 'right', 'gather', 'finish'},
          'fault_step': {'first', 'second'}}
 TASKS.update({name.replace('fault_', 'plain_'): tasks
@@ -307,15 +308,21 @@ class Batch:
         release recovers it): a join's
         refresh (the join WAITING, every task it joins SUCCESS) or a
         subworkflow's completion check (the subworkflow RUNNING, every
-        one of its tasks SUCCESS). Every other task must have succeeded
+        one of its tasks SUCCESS); and a with-items task that Mistral
+        15's count of its items never completed after a lost action
+        (RUNNING, every item's action done, none running: CI run of
+        b46c975). Every other task must have succeeded
         and nothing else started. Any other unfinished execution is this
         charm's failure."""
         executions = self.client.request(
             'GET', '/executions?limit=1000')['executions']
         tasks = self.client.request('GET', '/tasks?limit=5000')['tasks']
+        actions = self.client.request(
+            'GET', '/action_executions?limit=10000')['action_executions']
         return {root for root, state in states.items()
                 if state not in FINISHED and
-                held_only_by_lost_operations(root, executions, tasks)}
+                held_only_by_lost_operations(root, executions, tasks,
+                                             actions)}
 
     def summary(self, states):
         counts = collections.Counter(states.values())
@@ -416,15 +423,24 @@ def restart_service(name):
                    capture_output=True)
 
 
-def held_only_by_lost_operations(execution_id, executions, tasks):
+def held_only_by_lost_operations(execution_id, executions, tasks,
+                                 actions=()):
     """Whether every task of the execution (API dicts) succeeded, but for
     a join whose refresh or a subworkflow whose completion check Mistral
-    lost (Batch.lost_in_memory), and nothing else holds it."""
+    lost (Batch.lost_in_memory), or a with-items task whose every item
+    has a SUCCESS action and none runs, that Mistral 15's bookkeeping of
+    items after a lost action never completed (and the join waiting for
+    it), and nothing else holds it."""
     own = {t['name']: t for t in tasks
            if t['workflow_execution_id'] == execution_id}
     done = {name for name, t in own.items() if t['state'] == 'SUCCESS'}
-    held = set(own) - done
+    settled = {name for name, t in own.items()
+               if name in WITH_ITEMS and t['state'] == 'RUNNING'
+               and items_all_done(t, actions)}
+    held = set(own) - done - settled
     if not held:
+        if settled:
+            return False    # nothing waits for it: not this workflow
         # a subworkflow whose tasks all succeeded: its completion was lost
         workflow = next(e['workflow_name'] for e in executions
                         if e['id'] == execution_id)
@@ -433,9 +449,21 @@ def held_only_by_lost_operations(execution_id, executions, tasks):
         return False
     task = own[held.pop()]
     if task['state'] == 'WAITING':
-        return task['name'] in JOINS and JOINS[task['name']] <= done
+        return task['name'] in JOINS and JOINS[task['name']] <= \
+            done | settled
+    if settled:
+        return False
     children = [e for e in executions
                 if e.get('task_execution_id') == task['id']]
     return task['state'] == 'RUNNING' and len(children) == 1 and \
         children[0]['state'] == 'RUNNING' and \
-        held_only_by_lost_operations(children[0]['id'], executions, tasks)
+        held_only_by_lost_operations(children[0]['id'], executions, tasks,
+                                     actions)
+
+
+def items_all_done(task, actions):
+    """No action of the with-items task runs, and at least one per item
+    succeeded (a lost one ends ERROR by its timeout, then a retry)."""
+    own = [a['state'] for a in actions
+           if a.get('task_execution_id') == task['id']]
+    return 'RUNNING' not in own and own.count('SUCCESS') >= len(ITEMS)

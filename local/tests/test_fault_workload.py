@@ -22,10 +22,11 @@ def task(name, state, execution=ROOT):
             'workflow_execution_id': execution}
 
 
-def family(gather='SUCCESS', sub=None, sub_tasks=(), finish=None, **states):
+def family(gather='SUCCESS', sub=None, sub_tasks=(), finish=None,
+           right_actions=('SUCCESS',) * 3, **states):
     """A fault_job execution up to its join: prepare, left and right in
-    the given states (SUCCESS unless told), gather, and its subworkflow
-    and the subworkflow's tasks when given."""
+    the given states (SUCCESS unless told) with right's actions, gather,
+    and its subworkflow and the subworkflow's tasks when given."""
     tasks = [task(name, states.get(name, 'SUCCESS'))
              for name in ('prepare', 'left', 'right')]
     tasks.append(task('gather', gather))
@@ -35,7 +36,9 @@ def family(gather='SUCCESS', sub=None, sub_tasks=(), finish=None, **states):
     executions = [execution(ROOT, 'fault_job', 'RUNNING')]
     if sub:
         executions.append(execution(SUB, 'fault_step', sub, 'task-gather'))
-    return executions, tasks
+    actions = [{'task_execution_id': 'task-right', 'state': state}
+               for state in right_actions]
+    return executions, tasks, actions
 
 
 FORGIVEN = {
@@ -45,6 +48,11 @@ FORGIVEN = {
     'subworkflow never completed': family(
         gather='RUNNING', sub='RUNNING',
         sub_tasks=[('first', 'SUCCESS'), ('second', 'SUCCESS')]),
+    # every item done after a lost one's retry, the task never completed
+    # (CI run of b46c975: six actions SUCCESS, right RUNNING)
+    'with-items never completed': family(
+        gather='WAITING', right='RUNNING',
+        right_actions=('SUCCESS',) * 4 + ('ERROR',) + ('SUCCESS',)),
 }
 NOT_FORGIVEN = {
     'a joined task still running': family(gather='WAITING', left='RUNNING'),
@@ -60,6 +68,14 @@ NOT_FORGIVEN = {
         sub_tasks=[('first', 'SUCCESS'), ('second', 'SUCCESS')]),
     'an action lost before the join': family(gather='WAITING',
                                              prepare='RUNNING'),
+    'an item still running': family(
+        gather='WAITING', right='RUNNING',
+        right_actions=('SUCCESS', 'SUCCESS', 'RUNNING')),
+    'an item never succeeded': family(
+        gather='WAITING', right='RUNNING',
+        right_actions=('SUCCESS', 'SUCCESS', 'ERROR')),
+    'with-items stuck and the other side too': family(
+        gather='WAITING', right='RUNNING', left='RUNNING'),
 }
 
 
