@@ -35,6 +35,12 @@ def url(state):
     return 'http://{}/horizon/'.format(state['units'][unit]['address'])
 
 
+def password_file(model_root, user):
+    """Where a user's password is kept (0600, root's)."""
+    return os.path.join(model_root, 'providers', 'keystone',
+                        'secret-user-' + user)
+
+
 def project_user(model_root, project):
     """A user of a project of its own, with the role the Workflow
     dashboard needs: (user name, password)."""
@@ -53,3 +59,13 @@ def project_user(model_root, project):
     role = catalog.find('roles', name=ROLE)
     catalog.grant(found['id'], user['id'], role['id'])
     return name, password
+
+
+def add(controller, out=print):
+    """`python -m local dashboard`: Horizon with the Workflow dashboard
+    beside the deployment's Mistral, and a user to log in with."""
+    deploy(controller)
+    user, _ = project_user(controller.model.root, 'demo')
+    out('Horizon: {}  user: {}  password: in {}'.format(
+        url(controller.model.read()), user,
+        password_file(controller.model.root, user)))

@@ -92,8 +92,8 @@ def test_a_project_user_logs_in_and_opens_every_workflow_panel(
         assert '/mistral/{}/'.format(panel) in browser.driver.current_url
 
 
-def test_a_workflow_created_and_run_from_the_ui_succeeds(dashboard,
-                                                          browser):
+def test_a_workflow_created_and_run_from_the_ui_succeeds(
+        dashboard, browser):
     base, users, _ = dashboard
     log_in(browser, base, *users['dash-a'])
     browser.open(base + 'mistral/workflows/select_definition')
