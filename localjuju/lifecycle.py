@@ -99,11 +99,9 @@ class Lifecycle:
         self.out('removing {}'.format(unit))
         machine = machine_of(self.model, state, unit)
         if record.get('principal'):     # its machine stays, not its agent
-            if machine.exists():
+            if machine.exists():    # its log stays, as debug-log's
                 shutil.rmtree(machine.host_path(machine.agent_dir),
                               ignore_errors=True)
-            shutil.rmtree(m.unit_dir(self.model.root, unit),
-                          ignore_errors=True)
         else:
             machine.destroy()
         with self.model.edit() as state:
