@@ -63,6 +63,9 @@ def unit(tmp_path, monkeypatch):
     monkeypatch.setattr(plugin.fetch, 'apt_install', machine.install)
     monkeypatch.setattr(plugin.fetch, 'apt_purge', machine.purge)
     monkeypatch.setattr(plugin.subprocess, 'run', machine.run)
+    enabled = tmp_path / 'enabled'
+    enabled.mkdir()
+    monkeypatch.setattr(plugin, 'ENABLED_DIR', str(enabled))
     os.makedirs(str(tmp_path / 'state'))
     sim = RelationSim(str(tmp_path / 'state'),
                       local_unit='mistral-dashboard/0',
@@ -175,6 +178,9 @@ def test_removal_purges_and_reloads_apache2_only(unit):
     relate(unit)
     del unit.machine.commands[:]
     run(unit, 'stop')
+    # dpkg would take Horizon's enabled directory with the package's file
+    assert os.path.isfile(os.path.join(plugin.ENABLED_DIR,
+                                       plugin.KEEP_FILE))
     assert unit.machine.commands == [
         ['purge', plugin.PACKAGE],
         ['systemctl', 'is-active', '--quiet', 'apache2'],
@@ -190,3 +196,13 @@ def test_releases_order_and_package_versions():
     assert release.made_for('13.0.0-1') == 'xena'
     assert release.made_for('not a version') is None
     assert release.upstream('1:18.0.0-0ubuntu1~cloud0') == '18.0.0'
+
+
+def test_removal_writes_nothing_through_a_link(unit, tmp_path):
+    relate(unit)
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    os.rmdir(plugin.ENABLED_DIR)
+    os.symlink(str(elsewhere), plugin.ENABLED_DIR)
+    run(unit, 'stop')
+    assert os.listdir(str(elsewhere)) == []

@@ -9,6 +9,7 @@ openstack-dashboard runs when a plugin's settings block appears in its
 local_settings.py (the block this charm publishes says what it is).
 """
 
+import os
 import subprocess
 
 from charmhelpers.core import hookenv
@@ -18,6 +19,10 @@ from mistral_dashboard import release
 
 PACKAGE = 'python3-mistral-dashboard'
 ENDPOINT = 'dashboard'
+# Where Horizon finds its plugins' enabled files (the package's is here)
+ENABLED_DIR = '/usr/lib/python3/dist-packages/openstack_dashboard/local/' \
+    'enabled'
+KEEP_FILE = '.kept-by-juju'
 
 
 def installed_version():
@@ -94,11 +99,24 @@ def remove():
     if installed_version() is None:
         return
     hookenv.status_set('maintenance', 'Removing ' + PACKAGE)
+    keep_enabled_dir()
     fetch.apt_purge([PACKAGE], fatal=True)
     active = subprocess.run(['systemctl', 'is-active', '--quiet',
                              'apache2']).returncode == 0
     if active:
         subprocess.run(['systemctl', 'reload', 'apache2'], check=True)
+
+
+def keep_enabled_dir():
+    """Horizon imports ``openstack_dashboard.local.enabled``, a directory
+    Debian's Horizon packages do not own: dpkg removes it with the last
+    plugin's files, and Horizon then fails to start (its dpkg trigger
+    first). A file of no package keeps the directory."""
+    keep = os.path.join(ENABLED_DIR, KEEP_FILE)
+    if os.path.isdir(ENABLED_DIR) and not os.path.islink(ENABLED_DIR) \
+            and not os.path.lexists(keep):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        os.close(os.open(keep, flags, 0o644))
 
 
 def assess_status(endpoint):
