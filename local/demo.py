@@ -105,4 +105,6 @@ def run(controller, charm, units=1, out=print):
         raise DemoFailed('unexpected output; expected {}'.format(
             json.dumps(shared.FAN_OUT_OUTPUT, sort_keys=True)))
     out('demo: finished in {:.1f}s'.format(time.monotonic() - started))
+    out('Horizon with the Workflow dashboard: python3 -m local dashboard '
+        '(after `tox -e build`)')
     return execution

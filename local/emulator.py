@@ -4,7 +4,7 @@ and the `demo` command."""
 
 import os
 
-from local import demo
+from local import demo, horizon
 from local.providers import PROVIDERS
 from localjuju.cli import Cli
 from localjuju.controller import Controller
@@ -35,4 +35,9 @@ def cli():
         demo_arguments, help='deploy build/mistral related to '
         'rabbitmq-server, postgresql and keystone, wait for it and run a '
         'workflow')
+    made.add_command(
+        'dashboard', lambda c, a: horizon.add(c, out=progress),
+        None, help='add Horizon (openstack-dashboard '
+        'with the mistral-dashboard subordinate) to the deployment and '
+        'print its URL, a user and where its password is')
     return made

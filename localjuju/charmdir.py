@@ -112,6 +112,10 @@ class Charm:
             for name, spec in (self.metadata.get(section) or {}).items():
                 found[name] = {'role': role, 'interface': spec['interface'],
                                'scope': spec.get('scope', 'global')}
+        # every charm provides juju-info, unless it says otherwise
+        found.setdefault('juju-info', {'role': 'provides',
+                                       'interface': 'juju-info',
+                                       'scope': 'global'})
         return found
 
     def peer_endpoints(self):

@@ -14,7 +14,7 @@ from localjuju import model as m
 from localjuju import network
 from localjuju import records
 from localjuju.charmdir import Charm
-from localjuju.endpoints import resolve, sides
+from localjuju.endpoints import container_scoped, resolve, sides
 from localjuju.errors import OperationError
 from localjuju.lifecycle import Lifecycle, live
 from localjuju.runner import Runner, machine_of, progress, relation_view
@@ -49,6 +49,8 @@ class Controller(Lifecycle):
         record = state['applications'][app]
         if record.get('provider'):
             raise OperationError('{} is a provider, not a charm'.format(app))
+        if not record['units']:    # a subordinate not related yet
+            return Charm(record['charm'])
         unit = record['units'][0]
         machine = machine_of(self.model, state, unit)
         return Charm(machine.host_path(machine.charm_dir))
@@ -74,6 +76,8 @@ class Controller(Lifecycle):
                          'interface': charm.endpoints()[endpoint][
                              'interface']}])
             existing = len(state['applications'][app]['units'])
+            if record.get('subordinate'):
+                units = 0   # its units come with container relations
         for unit in self._units(app):
             self._ensure_machine(unit)
         self.add_units(app, max(0, units - existing), settle=False)
@@ -108,6 +112,11 @@ class Controller(Lifecycle):
             with self.model.edit() as state:   # the first, as in Juju's
                 claim_leadership(state['applications'][app], units[0])
         self.runner.run_everywhere(units, self._start_unit)
+        for _rel_id, relation in m.relations_of(self.model.read(), app):
+            if relation.get('scope') == 'container' and \
+                    relation.get('life') != 'dying':
+                self._add_subordinates(*(side['application'] for side in
+                                         relation['endpoints']))
         if settle:
             self.runner.settle()
         return units
@@ -117,12 +126,13 @@ class Controller(Lifecycle):
         boots unless its unit was killed (``boot`` overrides)."""
         state = self.model.read()
         machine = machine_of(self.model, state, unit)
-        if machine.net is not None:
-            network.allocate(self._owner(unit), wanted=machine.address)
-        if boot is None:
-            boot = state['units'][unit].get('power', 'on') == 'on'
-        machine.create(boot=boot, packages=state['applications'][
-            m.app_of(unit)].get('image-packages', ()))
+        if machine.host == unit:    # a subordinate's is its principal's
+            if machine.net is not None:
+                network.allocate(self._owner(unit), wanted=machine.address)
+            if boot is None:
+                boot = state['units'][unit].get('power', 'on') == 'on'
+            machine.create(boot=boot, packages=state['applications'][
+                m.app_of(unit)].get('image-packages', ()))
         if charm_source and not os.path.isdir(
                 machine.host_path(machine.charm_dir)):
             machine.install_charm(charm_source)
@@ -180,6 +190,8 @@ class Controller(Lifecycle):
     def relate(self, left, right):
         found = resolve(self.model.read(), self.registry, self.charm,
                         left, right)
+        if found.provider_cls is None:
+            return self._relate_charms(found)
         other = found.other
         provider = self.runner.providers.get(other) or found.provider_cls(
             self.provider_dir(other))
@@ -196,6 +208,54 @@ class Controller(Lifecycle):
                     found.app, found.endpoint, other, found.other_endpoint,
                     m.relation_key(found.endpoint, rel_id)))
         self.runner.settle()
+
+    def _relate_charms(self, found):
+        """Two charm applications; through a container-scoped endpoint,
+        each unit of the principal gets a unit of the subordinate."""
+        if container_scoped(found) and not any(
+                self.model.read()['applications'][app].get('subordinate')
+                for app in (found.app, found.other)):
+            raise OperationError('cannot relate {} to {} in a container: '
+                                 'neither is subordinate'.format(
+                                     found.app, found.other))
+        with self.model.edit() as state:
+            if records.find_relation(state, found.app, found.endpoint,
+                                     found.other) is not None:
+                return
+            rel_id = records.add_relation(state, sides(found))
+            if container_scoped(found):
+                state['relations'][str(rel_id)]['scope'] = 'container'
+            self.out('related {}:{} to {}:{} as {}'.format(
+                found.app, found.endpoint, found.other,
+                found.other_endpoint,
+                m.relation_key(found.endpoint, rel_id)))
+        if container_scoped(found):
+            self._add_subordinates(found.app, found.other)
+        self.runner.settle()
+
+    def _add_subordinates(self, *apps):
+        """A unit of the subordinate application of ``apps`` on each unit
+        of the other that has none, started side by side."""
+        state = self.model.read()
+        sub, principal = sorted(apps, key=lambda app: not state[
+            'applications'][app].get('subordinate'))
+        hosts = {state['units'][u].get('principal')
+                 for u in state['applications'][sub]['units']}
+        new = []
+        for host in state['applications'][principal]['units']:
+            if host in hosts:
+                continue
+            with self.model.edit() as state:
+                unit = records.add_unit(state, sub, state['units'][host][
+                    'address'], principal=host)
+                charm_source = state['applications'][sub]['charm']
+            os.makedirs(m.unit_dir(self.model.root, unit), exist_ok=True)
+            self._ensure_machine(unit, charm_source)
+            new.append(unit)
+        if new:
+            with self.model.edit() as state:
+                claim_leadership(state['applications'][sub], new[0])
+            self.runner.run_everywhere(new, self._start_unit)
 
     def remove_relation(self, left, right):
         state = self.model.read()
@@ -214,6 +274,22 @@ class Controller(Lifecycle):
             provider.relation_removed(relation_view(
                 state, rel_id, relation, other))
         self.runner.settle()
+        if relation.get('scope') == 'container':
+            self._remove_orphaned_subordinates()
+
+    def _remove_orphaned_subordinates(self):
+        """As Juju does: a subordinate unit left in no container-scoped
+        relation to its principal is removed (stop, remove)."""
+        state = self.model.read()
+        for unit, record in sorted(state['units'].items()):
+            if not record.get('principal'):
+                continue
+            held = [r for _, r in m.relations_of(state, m.app_of(unit))
+                    if r.get('scope') == 'container'
+                    and r.get('life') != 'dying' and record['principal']
+                    in r['units']]
+            if not held:
+                self.remove_unit(unit)
 
     # -- config, hooks, actions ------------------------------------------
     def config(self, app, pairs=(), reset=()):
@@ -314,8 +390,8 @@ class Controller(Lifecycle):
     def destroy(self):
         state = self.model.read()
         for unit, record in sorted(state['units'].items()):
-            if record.get('provider'):
-                continue
+            if record.get('provider') or record.get('principal'):
+                continue    # a subordinate's machine is its principal's
             self.out('stopping {}'.format(unit))
             machine_of(self.model, state, unit).destroy()
         for app, record in sorted(state['applications'].items()):

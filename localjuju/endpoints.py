@@ -1,5 +1,6 @@
 """Which two endpoints `relate A[:x] B[:y]` joins: a charm application's
-and a provider's, matched by interface."""
+and a provider's, or two charm applications', matched by interface and
+opposite roles."""
 
 import collections
 
@@ -20,6 +21,8 @@ def resolve(state, registry, charm_of, left, right):
         (app_a, ep_a), (app_b, ep_b) = (app_b, ep_b), (app_a, ep_a)
     if app_a not in state['applications']:
         raise OperationError('application "{}" not found'.format(app_a))
+    if _is_charm(state, app_b):
+        return _charms(state, charm_of, app_a, ep_a, app_b, ep_b)
     provider_cls = registry.get(
         state['applications'].get(app_b, {}).get('provider', app_b))
     if provider_cls is None:
@@ -48,3 +51,36 @@ def sides(pairing):
             dict(application=pairing.other,
                  endpoint=pairing.other_endpoint,
                  role=OPPOSITE[pairing.spec['role']], interface=interface)]
+
+
+def container_scoped(pairing):
+    return pairing.spec.get('scope') == 'container'
+
+
+def _is_charm(state, app):
+    record = state['applications'].get(app)
+    return record is not None and not record.get('provider')
+
+
+def _charms(state, charm_of, app_a, ep_a, app_b, ep_b):
+    """Two charm applications: the one pair of endpoints of one interface
+    and opposite roles (provides/requires)."""
+    ours, theirs = (charm_of(state, app).endpoints() for app in (app_a,
+                                                                 app_b))
+    pairs = [(a, b) for a, spec_a in ours.items()
+             for b, spec_b in theirs.items()
+             if spec_a['interface'] == spec_b['interface']
+             and spec_a['role'] != 'peer'
+             and OPPOSITE[spec_a['role']] == spec_b['role']
+             and (not ep_a or a == ep_a) and (not ep_b or b == ep_b)]
+    if len(pairs) != 1:
+        raise OperationError('cannot relate {}{} to {}{}: {} matching '
+                             'endpoint pairs'.format(
+                                 app_a, ':' + ep_a if ep_a else '', app_b,
+                                 ':' + ep_b if ep_b else '',
+                                 len(pairs) or 'no'))
+    a, b = pairs[0]
+    spec = dict(ours[a])
+    if theirs[b]['scope'] == 'container':
+        spec['scope'] = 'container'     # either side's makes it so
+    return Pairing(app_a, a, spec, app_b, b, None)

@@ -26,6 +26,7 @@ back: the agent runs ``config-changed`` and the hooks it missed.
 """
 
 import os
+import shutil
 import threading
 import time
 
@@ -68,6 +69,8 @@ class Lifecycle:
         (relation-departed on both sides, relation-broken on it), runs
         stop and remove, then its machine goes."""
         state, record = self._charm_unit(unit)
+        for subordinate in m.subordinates_of(state, unit):
+            self.remove_unit(subordinate)   # they go first, as in Juju
         app = m.app_of(unit)
         with self.model.edit() as state:
             state['units'][unit]['life'] = 'dying'
@@ -94,7 +97,13 @@ class Lifecycle:
             if leaving.ident is not None:
                 leaving.join()
         self.out('removing {}'.format(unit))
-        machine_of(self.model, state, unit).destroy()
+        machine = machine_of(self.model, state, unit)
+        if record.get('principal'):     # its machine stays, not its agent
+            if machine.exists():    # its log stays, as debug-log's
+                shutil.rmtree(machine.host_path(machine.agent_dir),
+                              ignore_errors=True)
+        else:
+            machine.destroy()
         with self.model.edit() as state:
             del state['units'][unit]
         self.runner.settle()
@@ -128,9 +137,10 @@ class Lifecycle:
         """The unit's machine loses power: all its processes die at once."""
         state, record = self._charm_unit(unit)
         machine_of(self.model, state, unit).power_off()
-        self._lose_agent(unit, wait, 'machine killed', power='off',
-                         workload=records.status(
-                             'unknown', 'agent lost, see `status`'))
+        for agent in [unit] + m.subordinates_of(state, unit):
+            self._lose_agent(agent, wait, 'machine killed', power='off',
+                             workload=records.status(
+                                 'unknown', 'agent lost, see `status`'))
 
     def _lose_agent(self, unit, wait, what, **record):
         """The unit's agent no longer reaches the controller: ``record``
@@ -154,10 +164,13 @@ class Lifecycle:
         self._ensure_machine(unit, boot=False)
         machine.power_on()
         with self.model.edit() as state:
-            state['units'][unit].update(power='on')
+            agents = [unit] + m.subordinates_of(state, unit)
+            for agent in agents:
+                state['units'][agent].update(power='on')
         self.out('{}: machine booted'.format(unit))
         if run_hooks:
-            self.agent_back(unit)
+            for agent in agents:
+                self.agent_back(agent)
 
     def agent_back(self, unit):
         """A booted machine's agent reaches the controller again: Juju's
@@ -175,7 +188,8 @@ class Lifecycle:
         """The unit's machine loses its network, its processes live on."""
         state, record = self._charm_unit(unit)
         machine_of(self.model, state, unit).net.cut()
-        self._lose_agent(unit, wait, 'network cut', network='cut')
+        for agent in [unit] + m.subordinates_of(state, unit):
+            self._lose_agent(agent, wait, 'network cut', network='cut')
 
     def reconnect_unit(self, unit):
         """Plug the machine back: the agent runs the hooks it missed."""
@@ -185,12 +199,15 @@ class Lifecycle:
         machine = machine_of(self.model, state, unit)
         machine.net.power_on()
         with self.model.edit() as state:
-            state['units'][unit].update(network='up', agent='idle')
+            agents = [unit] + m.subordinates_of(state, unit)
+            for agent in agents:
+                state['units'][agent].update(network='up', agent='idle')
         self.out('{}: network back'.format(unit))
         # Juju's uniter catches up: config-changed (here always; a charm
         # that converges makes it a no-op), then what settle finds missed
-        self.runner.run_hook(unit, 'config-changed')
-        self.elect(m.app_of(unit))
+        for agent in agents:
+            self.runner.run_hook(agent, 'config-changed')
+            self.elect(m.app_of(agent))
         self.runner.settle()
 
     # -- leadership ------------------------------------------------------

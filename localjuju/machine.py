@@ -57,25 +57,32 @@ def run(cmd, **kwargs):
 
 
 class Machine:
-    def __init__(self, root, unit, address='127.0.0.1', number=0):
+    """The machine of ``unit``; a subordinate unit's is its principal's
+    (``host``): the principal's disk, name and network, the subordinate's
+    own agent directory in it."""
+
+    def __init__(self, root, unit, address='127.0.0.1', number=0,
+                 host=None):
         self.root = root
         self.unit = unit
+        self.host = host or unit
         self.address = address
         self.number = number
         self.tag = m.unit_tag(unit)
-        self.base = m.unit_dir(root, unit)
+        self.host_tag = m.unit_tag(self.host)
+        self.base = m.unit_dir(root, self.host)
         self.disk = os.path.join(self.base, 'machine')
         self.mnt = os.path.join(self.disk, 'root')
         # Units of hand-made records at 127.0.0.1 (tests of the tools)
         # stay on the host's network.
         self.net = (network.MachineNetwork(address)
                     if network.in_subnet(address) else None)
-        self.name = self.net.netns if self.net else 'lj-' + self.tag
+        self.name = self.net.netns if self.net else 'lj-' + self.host_tag
         self.group = cgroups.Group(self.name)
 
     @property
     def hostname(self):
-        return 'juju-' + self.tag
+        return 'juju-' + self.host_tag
 
     # -- paths, as seen inside the machine and from the host -------------
     @property

@@ -136,9 +136,26 @@ def remote_app(relation, app):
 
 
 def remote_units(state, relation, unit):
-    """Units at the other end of ``relation`` as ``unit`` should see them."""
+    """Units at the other end of ``relation`` as ``unit`` should see them:
+    through a container-scoped relation, only those on its machine."""
     other = remote_app(relation, app_of(unit))
-    return [u for u in state['applications'][other]['units'] if u != unit]
+    found = [u for u in state['applications'][other]['units'] if u != unit]
+    if relation.get('scope') == 'container':
+        here = host_unit(state, unit)
+        found = [u for u in found if host_unit(state, u) == here]
+    return found
+
+
+def host_unit(state, unit):
+    """The unit whose machine ``unit`` runs on: its principal's, or its
+    own."""
+    return state['units'][unit].get('principal') or unit
+
+
+def subordinates_of(state, unit):
+    """The subordinate units on ``unit``'s machine."""
+    return sorted(u for u, record in state['units'].items()
+                  if record.get('principal') == unit)
 
 
 def relations_of(state, app, endpoint=None):

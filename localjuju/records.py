@@ -20,27 +20,31 @@ def application(charm):
     return {'charm': charm.dir, 'charm-name': charm.name,
             'config': charm.default_config(), 'units': [], 'next-unit': 0,
             'leader': None, 'leader-settings': {}, 'version': '',
-            'status': None, 'bindings': charm.bindings()}
+            'status': None, 'bindings': charm.bindings(),
+            'subordinate': bool(charm.metadata.get('subordinate'))}
 
 
 def next_unit(state, app):
     return '{}/{}'.format(app, state['applications'][app]['next-unit'])
 
 
-def add_unit(state, app, address):
-    """Add the next unit of charm application ``app`` at ``address``;
-    return its name."""
+def add_unit(state, app, address, principal=None):
+    """Add the next unit of charm application ``app`` at ``address`` (a
+    subordinate's: on ``principal``'s machine); return its name."""
     record = state['applications'][app]
     unit = next_unit(state, app)
     record['next-unit'] += 1
     record['units'].append(unit)
+    machine = state['units'][principal]['machine'] if principal else len(
+        [r for r in state['units'].values()
+         if not r.get('provider') and not r.get('principal')])
     state['units'][unit] = {
-        'application': app, 'address': address,
-        'machine': len([u for u in state['units']
-                        if not state['units'][u].get('provider')]),
+        'application': app, 'address': address, 'machine': machine,
         'workload': status('waiting', 'agent initialising'),
         'agent': 'allocating', 'ports': [], 'relations': {},
         'installed': False, 'started': False, 'error': None}
+    if principal:
+        state['units'][unit]['principal'] = principal
     for _rel_id, relation in m.relations_of(state, app):
         relation['units'][unit] = m.automatic_settings(address)
     return unit

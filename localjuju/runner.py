@@ -34,8 +34,10 @@ SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 
 def machine_of(model, state, unit):
+    """The unit's machine (a subordinate's: its principal's)."""
     record = state['units'][unit]
-    return Machine(model.root, unit, record['address'], record['machine'])
+    return Machine(model.root, unit, record['address'], record['machine'],
+                   host=record.get('principal'))
 
 
 class Runner:
@@ -70,7 +72,8 @@ class Runner:
             'JUJU_CONTEXT_ID': '{}-{}-{}'.format(
                 unit, hook, uuid.uuid4().hex[:8]),
             'JUJU_AVAILABILITY_ZONE': '',
-            'JUJU_PRINCIPAL_UNIT': '',
+            'JUJU_PRINCIPAL_UNIT': state['units'][unit].get('principal',
+                                                            ''),
             'JUJU_MACHINE_ID': str(machine.number),
             'JUJU_API_ADDRESSES': '',
             'JUJU_CHARM_HTTP_PROXY': '', 'JUJU_CHARM_HTTPS_PROXY': '',

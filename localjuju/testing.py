@@ -22,6 +22,8 @@ from localjuju.provider import Provider
 from localjuju.runner import machine_of
 
 TOY_CHARM = os.path.join(os.path.dirname(__file__), 'tests', 'toy_charm')
+TOY_SUBORDINATE = os.path.join(os.path.dirname(__file__), 'tests',
+                               'toy_subordinate')
 
 
 class FakeDB(Provider):

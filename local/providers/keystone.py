@@ -203,7 +203,19 @@ class Keystone(Provider):
                 found.setdefault(data['service'], data)
         return found
 
+    @staticmethod
+    def locating(relation):
+        """Whether a unit asks only where Keystone is: openstack-dashboard
+        requests service "None" (hooks/horizon_hooks.py keystone_joined)."""
+        return any(data.get('service') == 'None'
+                   for data in relation.charm_units.values())
+
     def respond(self, relation):
+        if self.locating(relation):
+            answer = self._location(relation.unit_address, relation)
+            for unit in relation.provider_units:
+                relation.set_unit(unit, answer)
+            return
         requests = self.requests(relation)
         if not requests:
             return  # nothing asked yet: spare an admin token
@@ -266,6 +278,26 @@ class Keystone(Provider):
             return True
         except KeystoneError:
             return False
+
+    def _location(self, host, relation):
+        """Where Keystone is, without credentials: charm-keystone's answer
+        to a request for no service (no catalog entry, no user), with the
+        roles asked for."""
+        roles = sorted({role for data in relation.charm_units.values()
+                        for role in (data.get('requested_roles') or '')
+                        .split(',') if role})
+        catalog = Catalog(self.admin_token())
+        for role in roles:
+            catalog.ensure('roles', {'name': role})
+        answer = {'api_version': '3', 'region': REGION,
+                  'admin_domain_id': self.ledger.get('ids')[
+                      'admin_domain_id'],
+                  'created_roles': ','.join(roles)}
+        for prefix in ('auth', 'service', 'internal'):
+            answer.update({prefix + '_host': host,
+                           prefix + '_port': str(PORT),
+                           prefix + '_protocol': 'http'})
+        return answer
 
     @staticmethod
     def _answer(service_type, request, user, password, ids, host):

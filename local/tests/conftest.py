@@ -22,12 +22,14 @@ from localjuju.testing import (  # noqa: F401 (fixtures)
 # Modules deploying Mistral (test_mistral_*) run after all others, so the
 # providers' own tests never run while a deployment is live. The
 # PostgreSQL one comes first (its first tests need a fresh deployment),
-# then any other reusing it, then the MySQL one (switching variant
+# then any other reusing it, Horizon's last (its machine and subordinate
+# stay in that model until it goes), then the MySQL one (switching variant
 # destroys the PostgreSQL one), then the HA stories, which grow the MySQL
 # deployment to three units, the Mojo spec's tests and the fault stories
 # on those units, and the upgrades, which change the units' packages for
 # good.
-ORDER = {'test_mistral_postgresql': 1, 'test_mistral_mysql': 3,
+ORDER = {'test_mistral_postgresql': 1, 'test_mistral_dashboard': 2.5,
+         'test_mistral_mysql': 3,
          'test_mistral_ha': 4, 'test_mistral_mojo_spec': 4.5,
          'test_mistral_faults': 5, 'test_mistral_upgrade': 6}
 
