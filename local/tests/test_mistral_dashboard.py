@@ -10,7 +10,7 @@ import pytest
 
 from local import horizon
 from local.browser import Browser
-from local.mistral_user import Mistral, wait_for_execution
+from local.mistral_user import Mistral, create_workflows, wait_for_execution
 from local.providers import keystone_api
 from local.tests.mistral_site import REPO, record
 from selenium.webdriver.common.by import By
@@ -30,6 +30,12 @@ dash_greet:
       action: std.echo output="hello <% $.who %>"
       publish:
         said: <% task().result %>
+'''
+WAITING = '''version: '2.0'
+dash_wait:
+  tasks:
+    wait:
+      action: std.sleep seconds=300
 '''
 
 
@@ -162,6 +168,32 @@ def test_another_projects_user_sees_none_of_it(dashboard, browser):
         open_panel(browser, base, panel)
         assert 'dash_greet' not in browser.text(), panel
     browser.shot('6-other-project')
+
+
+def test_cancelling_a_running_execution_from_the_ui(dashboard, browser):
+    # mistral-dashboard's Cancel Execution sets the state ERROR (its
+    # CancelExecution.action, 15.0.0 as upstream's), not CANCELLED
+    base, users, _ = dashboard
+    client = client_of(dashboard, 'dash-a')
+    create_workflows(client, WAITING)
+    started = client.start('dash_wait')
+    log_in(browser, base, *users['dash-a'])
+    open_panel(browser, base, 'executions')
+    button = browser.wait_for(lambda: browser.driver.find_elements(
+        By.CSS_SELECTOR, 'button[value="executions__cancel execution__{}"]'
+        .format(started['id'])), 'the Cancel Execution action')[0]
+    browser.driver.execute_script('arguments[0].click();', button)
+    confirm = browser.wait_for(lambda: [
+        b for b in browser.driver.find_elements(
+            By.CSS_SELECTOR, '.modal-footer .btn')
+        if 'Cancel Execution' in b.text], 'the confirmation')[0]
+    browser.shot('5-1-confirm-cancel')
+    confirm.click()
+    browser.wait_for(lambda: client.execution(started['id'])['state'] ==
+                     'ERROR', 'the execution ERROR', timeout=60)
+    browser.shot('5-2-cancelled')
+    record('dashboard: Cancel Execution from Horizon: {}'.format(
+        client.execution(started['id'])['state']))
 
 
 def test_removing_the_relation_takes_the_dashboard_out(dashboard, browser):
