@@ -45,9 +45,10 @@ def candidate_version():
     return None
 
 
-def problem(endpoint):
+def problem(endpoint, installed):
     """(status, message) that stops this unit, or None: nothing from
-    Horizon yet, unusable data, no package, a package too new."""
+    Horizon yet, unusable data, no package, a package too new.
+    ``installed``: the installed version (None: apt's candidate counts)."""
     refused = endpoint.refused()
     if refused:
         key = sorted(refused)[0]
@@ -59,7 +60,7 @@ def problem(endpoint):
                           "'{}'".format(ENDPOINT)
     why = release.release_problem(horizon)
     if why is None:
-        version = installed_version() or candidate_version()
+        version = installed or candidate_version()
         if version is None:
             why = '{}: apt finds no version in this machine\'s ' \
                   'sources'.format(PACKAGE)
@@ -80,9 +81,9 @@ def settings_block(version):
 
 def converge(endpoint):
     """Install the package when it suits Horizon, and publish it."""
-    if problem(endpoint):
-        return
     version = installed_version()
+    if problem(endpoint, version):
+        return
     if version is None:
         hookenv.status_set('maintenance', 'Installing ' + PACKAGE)
         fetch.apt_install([PACKAGE], fatal=True)
@@ -125,11 +126,11 @@ def assess_status(endpoint):
         hookenv.status_set('blocked', "Missing relation: '{}' (relate to "
                            "openstack-dashboard)".format(ENDPOINT))
         return
-    stopped = problem(endpoint)
+    version = installed_version()
+    stopped = problem(endpoint, version)
     if stopped:
         hookenv.status_set(*stopped)
         return
-    version = installed_version()
     if version is None:
         hookenv.status_set('waiting', 'Waiting to install ' + PACKAGE)
         return
